@@ -1,0 +1,91 @@
+"""`deblur train`: the training loop headless, printing the report's log lines."""
+from __future__ import annotations
+
+import argparse
+import signal
+import time
+from pathlib import Path
+
+from core.config import RunConfig
+from core.paths import default_runs_dir
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("train", help="train a model on a paired (or sharp-only) data folder",
+                       description="Train a deblurring model. Every run folder holds config.json, "
+                       "log.txt, metrics.jsonl and checkpoints/{last,best}.pt.")
+    p.add_argument("--data", help="data folder: GoPro tree, blur/+sharp/ folders, RealBlur lists")
+    p.add_argument("--config", type=Path, help="start from a config.json (flags below override it)")
+    p.add_argument("--model", help="registered model name (default: seed, the report's GAN)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--crop", type=int, help="training crop in px after resizing (0 = whole images)")
+    p.add_argument("--max-side", type=int, help="downscale so the long side is at most this (0 = native)")
+    p.add_argument("--lr", type=float, help="learning rate of G and D")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--log-every", type=int, help="log D/G loss every N steps (default 5, as the report)")
+    p.add_argument("--no-gan", action="store_true", help="train the generator alone (pixel loss only)")
+    p.add_argument("--synthetic", action="store_true", help="sharp-only folder: synthesise blur on the fly")
+    p.add_argument("--workers", type=int, help="data loader worker processes")
+    p.add_argument("--device", help="auto (default), cpu, cuda, cuda:N or mps")
+    p.add_argument("--out", type=Path, help=f"run folder (default: {default_runs_dir()}/<model>-<time>)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    p.set_defaults(func=run)
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    cfg = RunConfig.load(args.config) if args.config else RunConfig()
+    if args.data:
+        cfg.data.root = str(Path(args.data).expanduser().resolve())
+    for arg, (section, name) in {
+        "model": ("model", "name"), "epochs": ("train", "epochs"), "batch_size": ("train", "batch_size"),
+        "crop": ("data", "crop"), "seed": ("train", "seed"), "workers": ("data", "num_workers"),
+        "device": ("train", "device"), "log_every": ("train", "log_every"),
+    }.items():
+        v = getattr(args, arg)
+        if v is not None:
+            setattr(getattr(cfg, section), name, v)
+    if args.max_side is not None:
+        cfg.data.max_side = args.max_side or None
+    if args.lr is not None:
+        cfg.train.lr_g = cfg.train.lr_d = args.lr
+    if args.no_gan:
+        cfg.loss.gan = False
+    if args.synthetic:
+        cfg.data.synthetic = True
+    return cfg
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.cli import CliError
+    from core.training.loop import Trainer
+
+    if args.resume:
+        if not args.out:
+            raise CliError("--resume needs --out RUN_DIR (the run folder to continue)")
+        trainer = Trainer(None, args.out, resume=True, epochs=args.epochs, device=args.device)
+    else:
+        if not args.data and not args.config:
+            raise CliError("--data DIR is required (or --config with data.root set)")
+        cfg = config_from_args(args)
+        if not cfg.data.root:
+            raise CliError("--data DIR is required")
+        out = args.out or default_runs_dir() / f"{cfg.model.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        if (Path(out) / "checkpoints" / "last.pt").exists():
+            raise CliError(f"{out} already holds a run; use --resume to continue it or choose another --out")
+        trainer = Trainer(cfg, out)
+
+    # First Ctrl+C asks the loop to checkpoint and stop; a second one aborts.
+    def on_sigint(signum, frame):
+        print("\nStopping after this step (checkpoint will be saved); Ctrl+C again to abort.", flush=True)
+        trainer.request_stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        for event in trainer:
+            if type(event).__name__ != "Sample":
+                print(event, flush=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return 0

@@ -1,0 +1,141 @@
+"""Torch datasets over discovered pairs: resize, crop, flip; deterministic per epoch.
+
+Randomness comes only from (seed, epoch, index), never from global RNG state, so a
+run resumed from a checkpoint sees exactly the batches the uninterrupted run saw, and
+every DDP rank can compute its share of the same epoch order.
+"""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import Dataset
+
+from core.config import DataConfig
+from core.data.imageio import read_rgb
+from core.data.pairs import DataError, ImagePair, PairSet
+
+VAL_SPLIT_NAMES = ("val", "valid", "validation")
+
+
+def split_train_val(pairset: PairSet, val_fraction: float, seed: int) -> tuple[list[ImagePair], list[ImagePair]]:
+    """Train/validation pairs. A val split in the data wins; otherwise a seeded part of
+    the training pairs is held apart, whole scenes at a time when there are scenes (GoPro
+    frames of one scene are near-duplicates). A test split is left for `deblur eval`."""
+    splits = pairset.splits()
+    for name in VAL_SPLIT_NAMES:
+        if name in splits:
+            train = [p for k, v in splits.items() if k not in VAL_SPLIT_NAMES + ("test",) for p in v]
+            return train, splits[name]
+    pool = splits.get("train") or [p for k, v in splits.items() if k != "test" for p in v]
+    if not pool:
+        pool = splits.get("test", [])
+    if len(pool) < 2:
+        raise DataError(f"{pairset.root}: need at least 2 usable pairs to train and validate, found {len(pool)}")
+    rng = random.Random(seed)
+    n_val = max(1, round(len(pool) * val_fraction))
+    scenes = sorted({p.scene for p in pool})
+    if len(scenes) >= 2:
+        rng.shuffle(scenes)
+        val_scenes: set[str] = set()
+        count = 0
+        for s in scenes[:-1]:  # always leave at least one scene for training
+            if count >= n_val:
+                break
+            val_scenes.add(s)
+            count += sum(1 for p in pool if p.scene == s)
+        val = [p for p in pool if p.scene in val_scenes]
+        train = [p for p in pool if p.scene not in val_scenes]
+    else:
+        idx = list(range(len(pool)))
+        rng.shuffle(idx)
+        val_idx = set(idx[:n_val])
+        val = [p for i, p in enumerate(pool) if i in val_idx]
+        train = [p for i, p in enumerate(pool) if i not in val_idx]
+    return train, val
+
+
+def epoch_order(n: int, epoch: int, seed: int) -> list[int]:
+    g = torch.Generator().manual_seed(seed * 100_003 + epoch)
+    return torch.randperm(n, generator=g).tolist()
+
+
+def to_tensor(a: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))
+
+
+def downscale(t: torch.Tensor, max_side: int | None) -> torch.Tensor:
+    """Shrink CxHxW so the longer side is <= max_side (aspect kept); never enlarge."""
+    h, w = t.shape[-2:]
+    if not max_side or max(h, w) <= max_side:
+        return t
+    s = max_side / max(h, w)
+    size = (max(1, round(h * s)), max(1, round(w * s)))
+    return F.interpolate(t[None], size=size, mode="bilinear", antialias=True, align_corners=False)[0].clamp(0, 1)
+
+
+def _pad_to(t: torch.Tensor, size: int) -> torch.Tensor:
+    h, w = t.shape[-2:]
+    ph, pw = max(0, size - h), max(0, size - w)
+    if ph or pw:
+        mode = "reflect" if ph < h and pw < w else "replicate"
+        t = F.pad(t[None], (0, pw, 0, ph), mode=mode)[0]
+    return t
+
+
+class PairDataset(Dataset):
+    """(blur, sharp) float tensors in [0, 1]; training crops or whole validation images."""
+
+    def __init__(self, pairs: list[ImagePair], cfg: DataConfig, train: bool, seed: int = 0):
+        self.pairs = list(pairs)
+        self.cfg = cfg
+        self.train = train
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def load(self, pair: ImagePair, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        sharp = to_tensor(read_rgb(pair.sharp))
+        if pair.blur is None:
+            from core.data import synth  # noqa: PLC0415 - only sharp-only data needs it
+
+            sharp = downscale(sharp, self.cfg.max_side)
+            return synth.blur_tensor(sharp, rng, self.cfg), sharp
+        blur = to_tensor(read_rgb(pair.blur))
+        if blur.shape != sharp.shape:
+            raise DataError(f"{pair.blur}: size {tuple(blur.shape[1:])} differs from {pair.sharp} {tuple(sharp.shape[1:])}")
+        return downscale(blur, self.cfg.max_side), downscale(sharp, self.cfg.max_side)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        rng = np.random.default_rng([self.seed, self.epoch if self.train else 0, i])
+        blur, sharp = self.load(self.pairs[i], rng)
+        crop = self.cfg.crop if self.train else (self.cfg.val_crop or 0)
+        if crop:
+            blur, sharp = _pad_to(blur, crop), _pad_to(sharp, crop)
+            h, w = sharp.shape[-2:]
+            if self.train:
+                y, x = int(rng.integers(0, h - crop + 1)), int(rng.integers(0, w - crop + 1))
+            else:
+                y, x = (h - crop) // 2, (w - crop) // 2
+            blur, sharp = blur[:, y:y + crop, x:x + crop], sharp[:, y:y + crop, x:x + crop]
+        if self.train and self.cfg.flips:
+            if rng.random() < 0.5:
+                blur, sharp = blur.flip(-1), sharp.flip(-1)
+            if rng.random() < 0.5:
+                blur, sharp = blur.flip(-2), sharp.flip(-2)
+        return blur.contiguous(), sharp.contiguous()
+
+    def name(self, i: int) -> str:
+        return self.pairs[i].name
+
+
+def describe(pairs: list[ImagePair]) -> str:
+    return ", ".join(sorted({str(Path(p.sharp).parent) for p in pairs})[:3])

@@ -1,0 +1,103 @@
+"""The one model registry: an explicit name -> spec table (no scanning, no yaml).
+
+A `ModelSpec` says how to build the generator and discriminator from options and how
+images must be presented to the generator (value range, size multiple). Everything
+that runs a model (training, inference, evaluation, export) goes through it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from core.config import ModelConfig
+from core.models import seed
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    description: str
+    build_generator: Callable[..., nn.Module]
+    build_discriminator: Callable[..., nn.Module]
+    value_range: str = "unit"  # "unit": [0,1] in and out; "tanh": [-1,1] in and out
+    size_multiple: int = 1  # H and W the generator needs (callers pad); 1 = any size
+    default_options: dict[str, Any] = field(default_factory=dict)
+
+    def to_model(self, x01: torch.Tensor) -> torch.Tensor:
+        return x01 * 2 - 1 if self.value_range == "tanh" else x01
+
+    def from_model(self, y: torch.Tensor) -> torch.Tensor:
+        return (y + 1) / 2 if self.value_range == "tanh" else y
+
+
+REGISTRY: dict[str, ModelSpec] = {}
+
+
+def register(spec: ModelSpec) -> ModelSpec:
+    REGISTRY[spec.name] = spec
+    return spec
+
+
+register(ModelSpec(
+    name="seed",
+    description="The report's ResNet generator (6 residual blocks) and conv discriminator",
+    build_generator=lambda num_residual_blocks=6: seed.Generator(num_residual_blocks),
+    build_discriminator=lambda **_: seed.Discriminator(),
+    value_range="tanh",
+    size_multiple=4,
+    default_options={"num_residual_blocks": 6},
+))
+
+
+class UnknownModelError(KeyError):
+    def __str__(self) -> str:
+        return f"unknown model {self.args[0]!r}; registered: {', '.join(sorted(REGISTRY))}"
+
+
+def get_spec(name: str) -> ModelSpec:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise UnknownModelError(name) from None
+
+
+def _options(spec: ModelSpec, cfg: ModelConfig) -> dict[str, Any]:
+    gen_opts = dict(spec.default_options)
+    gen_opts.update(cfg.options)
+    return gen_opts
+
+
+def build_generator(cfg: ModelConfig) -> nn.Module:
+    spec = get_spec(cfg.name)
+    try:
+        return spec.build_generator(**_options(spec, cfg))
+    except TypeError as e:
+        raise ValueError(f"model {cfg.name!r}: bad options {cfg.options}: {e}") from e
+
+
+def build_discriminator(cfg: ModelConfig) -> nn.Module:
+    return get_spec(cfg.name).build_discriminator(**cfg.options.get("discriminator", {}))
+
+
+def count_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def run_generator(g: nn.Module, spec: ModelSpec, x01: torch.Tensor) -> torch.Tensor:
+    """Images in [0,1] (NxCxHxW, any H and W) -> the generator's result in [0,1].
+
+    Pads by reflection to the spec's size multiple and crops back, so every model
+    maps an image to one of the same size.
+    """
+    h, w = x01.shape[-2:]
+    m = spec.size_multiple
+    ph, pw = (-h) % m, (-w) % m
+    x = x01
+    if ph or pw:
+        mode = "reflect" if ph < h and pw < w else "replicate"
+        x = torch.nn.functional.pad(x, (0, pw, 0, ph), mode=mode)
+    y = spec.from_model(g(spec.to_model(x)))
+    return y[..., :h, :w].clamp(0, 1)

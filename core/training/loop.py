@@ -1,0 +1,259 @@
+"""The training loop: an object you iterate for events, and stop cooperatively.
+
+    trainer = Trainer(cfg, run_dir)
+    for event in trainer:          # RunStarted, Step, Validated, Sample, CheckpointSaved, Finished
+        print(event)               # the report's log lines
+    trainer.request_stop()         # from any thread: checkpoint, then Finished("stopped")
+
+Run folder: config.json, log.txt (the printed lines), metrics.jsonl (every logged step
+and validation), checkpoints/last.pt and checkpoints/best.pt (lowest validation loss).
+"""
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+
+from core.config import ConfigError, RunConfig
+from core.data.dataset import PairDataset, epoch_order, split_train_val
+from core.data.imageio import to_uint8
+from core.data.pairs import DataError, discover
+from core.device import amp_dtype, autocast, describe_device, pick_device, seed_everything
+from core.events import CheckpointSaved, Event, Finished, Message, RunStarted, Sample, Step, Validated
+from core.metrics import finite_mean, psnr, ssim
+from core.models import build_discriminator, build_generator, get_spec, run_generator
+from core.training.checkpoint import CheckpointError, load_checkpoint, load_state, save_checkpoint
+from core.training.step import gan_step
+
+CKPT_DIR = "checkpoints"
+
+
+def check_config(cfg: RunConfig) -> None:
+    """Refuse settings that cannot work, naming the setting."""
+    get_spec(cfg.model.name)
+    t, d = cfg.train, cfg.data
+    if t.epochs < 1:
+        raise ConfigError(f"epochs must be at least 1 (got {t.epochs})")
+    if t.batch_size < 1:
+        raise ConfigError(f"batch size must be at least 1 (got {t.batch_size})")
+    if t.log_every < 1:
+        raise ConfigError(f"log_every must be at least 1 (got {t.log_every})")
+    if d.crop and cfg.loss.gan and d.crop < 64:
+        raise ConfigError(f"crop must be at least 64 px with the GAN on: the discriminator "
+                          f"downsamples 16x and ends in a 4x4 conv (got {d.crop})")
+    if not 0 < d.val_fraction < 1:
+        raise ConfigError(f"val_fraction must be between 0 and 1 (got {d.val_fraction})")
+    for name in ("lr_g", "lr_d"):
+        if getattr(t, name) <= 0:
+            raise ConfigError(f"{name} must be positive (got {getattr(t, name)})")
+
+
+class Trainer:
+    def __init__(self, cfg: RunConfig | None, run_dir: str | Path, resume: bool = False,
+                 epochs: int | None = None, device: str | None = None):
+        """`resume=True` continues `run_dir` from checkpoints/last.pt with the run's own
+        config (cfg may be None); `epochs` and `device` may still be changed."""
+        self.run_dir = Path(run_dir)
+        self.resume = resume
+        self._ckpt = None
+        if resume:
+            try:
+                self._ckpt = load_checkpoint(self.last_path)
+            except CheckpointError as e:
+                raise CheckpointError(e.path, f"cannot resume: {str(e).split(': ', 1)[-1]}") from None
+            cfg = self._ckpt["config"]
+        if cfg is None:
+            raise ConfigError("a config is needed to start a new run")
+        if epochs is not None:
+            cfg.train.epochs = epochs
+        if device is not None:
+            cfg.train.device = device
+        check_config(cfg)
+        self.cfg = cfg
+        self._stop = threading.Event()
+        self._save_now = threading.Event()
+
+    # Commands, safe to call from any thread; handled between steps.
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def request_save(self) -> None:
+        self._save_now.set()
+
+    @property
+    def last_path(self) -> Path:
+        return self.run_dir / CKPT_DIR / "last.pt"
+
+    @property
+    def best_path(self) -> Path:
+        return self.run_dir / CKPT_DIR / "best.pt"
+
+    def __iter__(self) -> Iterator[Event]:
+        return self.run()
+
+    # ------------------------------------------------------------------------------
+    def _setup_data(self):
+        cfg = self.cfg
+        pairset = discover(cfg.data.root)
+        if not pairset.pairs:
+            detail = "; ".join(str(p) for p in pairset.problems[:5])
+            raise DataError(f"{cfg.data.root}: no usable image pairs found"
+                            + (f" ({detail})" if detail else
+                               " (expected blur/ and sharp/ folders, a GoPro tree or RealBlur lists)"))
+        if pairset.layout == "sharp-only" and not cfg.data.synthetic:
+            raise DataError(f"{cfg.data.root}: holds only sharp photos (no blur/ and sharp/ folders); "
+                            f"train with synthetic blur (--synthetic) or give a paired folder")
+        train, val = split_train_val(pairset, cfg.data.val_fraction, cfg.train.seed)
+        if cfg.data.val_max_images:
+            val = val[: cfg.data.val_max_images]
+        return pairset, PairDataset(train, cfg.data, True, cfg.train.seed), PairDataset(val, cfg.data, False, cfg.train.seed)
+
+    def run(self) -> Iterator[Event]:
+        cfg, t = self.cfg, self.cfg.train
+        ckpt = self._ckpt
+        pairset, train_ds, val_ds = self._setup_data()
+        dev = pick_device(t.device)
+        amp = amp_dtype(dev, t.amp)
+        seed_everything(t.seed)
+        spec = get_spec(cfg.model.name)
+        g = build_generator(cfg.model).to(dev)
+        use_gan = cfg.loss.gan
+        d = build_discriminator(cfg.model).to(dev) if use_gan else None
+        if t.channels_last:
+            g = g.to(memory_format=torch.channels_last)
+            d = d.to(memory_format=torch.channels_last) if d is not None else None
+        opt_g = torch.optim.Adam(g.parameters(), lr=t.lr_g, betas=tuple(t.betas))
+        opt_d = torch.optim.Adam(d.parameters(), lr=t.lr_d, betas=tuple(t.betas)) if d is not None else None
+        scaler = torch.amp.GradScaler("cuda") if amp == torch.float16 else None
+
+        steps = math.ceil(len(train_ds) / t.batch_size)
+        epoch, done_steps, global_step = 1, 0, 0
+        best_val, best_epoch = math.inf, 0
+        if ckpt is not None:
+            load_state(g, ckpt["generator"], self.last_path, "generator")
+            if d is not None and "discriminator" in ckpt:
+                load_state(d, ckpt["discriminator"], self.last_path, "discriminator")
+                opt_d.load_state_dict(ckpt["opt_d"])
+            opt_g.load_state_dict(ckpt["opt_g"])
+            if scaler is not None and ckpt.get("scaler"):
+                scaler.load_state_dict(ckpt["scaler"])
+            torch.set_rng_state(ckpt["torch_rng"])
+            epoch, done_steps, global_step = ckpt["epoch"], ckpt["step"], ckpt["global_step"]
+            best_val, best_epoch = ckpt["best_val"], ckpt["best_epoch"]
+            if done_steps >= steps:  # that epoch was finished and validated
+                epoch, done_steps = epoch + 1, 0
+
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        cfg.save(self.run_dir / "config.json")
+        log = (self.run_dir / "log.txt").open("a", encoding="utf-8")
+        metrics = (self.run_dir / "metrics.jsonl").open("a", encoding="utf-8")
+
+        def emit(ev: Event) -> Event:
+            if not isinstance(ev, Sample):
+                log.write(f"{ev}\n")
+                log.flush()
+            if isinstance(ev, (Step, Validated, CheckpointSaved, Finished)):
+                metrics.write(json.dumps(ev.to_record()) + "\n")
+                metrics.flush()
+            return ev
+
+        def save(kind: str, path: Path, ep: int, st: int) -> Event:
+            state = dict(epoch=ep, step=st, global_step=global_step, best_val=best_val,
+                         best_epoch=best_epoch, opt_g=opt_g.state_dict(), torch_rng=torch.get_rng_state(),
+                         scaler=scaler.state_dict() if scaler is not None else {})
+            if d is not None:
+                state.update(discriminator=d.state_dict(), opt_d=opt_d.state_dict())
+            save_checkpoint(path, cfg, g, **state)
+            return emit(CheckpointSaved(str(path), kind, ep, global_step))
+
+        try:
+            if pairset.problems:
+                yield emit(Message("warning", f"{len(pairset.problems)} file(s) skipped: "
+                                   + "; ".join(str(p) for p in pairset.problems[:3])))
+            yield emit(RunStarted(str(self.run_dir), cfg.model.name, describe_device(dev), t.epochs, steps,
+                                  epoch, len(train_ds), len(val_ds), resumed=ckpt is not None))
+            t0 = time.perf_counter()
+            while epoch <= t.epochs:
+                train_ds.set_epoch(epoch)
+                order = epoch_order(len(train_ds), epoch, t.seed)
+                batches = [order[i:i + t.batch_size] for i in range(0, len(order), t.batch_size)]
+                loader = DataLoader(train_ds, batch_sampler=batches[done_steps:], num_workers=cfg.data.num_workers,
+                                    pin_memory=dev.type == "cuda")
+                g.train()
+                if d is not None:
+                    d.train()
+                tick, seen = time.perf_counter(), 0
+                for step, (blur, sharp) in enumerate(loader, start=done_steps + 1):
+                    blur = spec.to_model(blur.to(dev, non_blocking=True))
+                    sharp = spec.to_model(sharp.to(dev, non_blocking=True))
+                    if t.channels_last:
+                        blur, sharp = blur.contiguous(memory_format=torch.channels_last), sharp.contiguous(memory_format=torch.channels_last)
+                    losses = gan_step(g, d, opt_g, opt_d, blur, sharp, cfg.loss, amp, dev, scaler,
+                                      use_gan=use_gan)
+                    global_step += 1
+                    seen += blur.shape[0]
+                    done_steps = step
+                    if (step - 1) % t.log_every == 0:
+                        now = time.perf_counter()
+                        yield emit(Step(epoch, t.epochs, step, steps, global_step,
+                                        float(losses.d) if losses.d is not None else None, float(losses.g),
+                                        float(losses.pixel), opt_g.param_groups[0]["lr"],
+                                        seen / max(now - tick, 1e-9), now - t0))
+                        tick, seen = now, 0
+                    if self._save_now.is_set():
+                        self._save_now.clear()
+                        yield save("manual", self.last_path, epoch, step)
+                    if self._stop.is_set() and step < steps:
+                        yield save("last", self.last_path, epoch, step)
+                        yield emit(Finished("stopped", epoch, global_step, best_epoch,
+                                            None if best_val == math.inf else best_val, str(self.run_dir)))
+                        return
+
+                val_loss, p, s, samples = self._validate(g, spec, val_ds, dev, amp)
+                is_best = val_loss < best_val
+                if is_best:
+                    best_val, best_epoch = val_loss, epoch
+                yield emit(Validated(epoch, t.epochs, val_loss, p, s, is_best, best_epoch, len(val_ds)))
+                if samples:
+                    yield Sample(epoch, samples)
+                if is_best:
+                    yield save("best", self.best_path, epoch, steps)
+                yield save("last", self.last_path, epoch, steps)
+                epoch, done_steps = epoch + 1, 0
+                if self._stop.is_set() and epoch <= t.epochs:
+                    yield emit(Finished("stopped", epoch - 1, global_step, best_epoch, best_val, str(self.run_dir)))
+                    return
+            yield emit(Finished("completed", t.epochs, global_step, best_epoch,
+                                None if best_val == math.inf else best_val, str(self.run_dir)))
+        finally:
+            log.close()
+            metrics.close()
+
+    @torch.inference_mode()
+    def _validate(self, g, spec, val_ds: PairDataset, dev, amp):
+        """Whole images, batch 1, eval mode: L1 in the model's value range (as the
+        training loss, so the report's figure is comparable) plus PSNR/SSIM on 8-bit RGB."""
+        g.eval()
+        losses, psnrs, ssims, samples = [], [], [], []
+        for i in range(len(val_ds)):
+            blur, sharp = val_ds[i]
+            blur, sharp = blur[None].to(dev), sharp[None].to(dev)
+            with autocast(dev, amp):
+                out = run_generator(g, spec, blur).float()
+            losses.append(float(F.l1_loss(spec.to_model(out), spec.to_model(sharp))))
+            o8 = to_uint8(out[0].permute(1, 2, 0).cpu().numpy())
+            s8 = to_uint8(sharp[0].permute(1, 2, 0).cpu().numpy())
+            psnrs.append(psnr(o8, s8))
+            ssims.append(ssim(o8, s8))
+            if i < self.cfg.train.samples:
+                samples.append((to_uint8(blur[0].permute(1, 2, 0).cpu().numpy()), o8, s8))
+        g.train()
+        return float(np.mean(losses)), finite_mean(psnrs), float(np.mean(ssims)), samples

@@ -1,0 +1,1 @@
+"""Deblur Studio desktop app (PySide6). All science comes from `core`."""
