@@ -47,7 +47,9 @@ def to_y(rgb_u8: np.ndarray) -> np.ndarray:
 class Score:
     psnr: float  # dB; +inf for a perfect result
     ssim: float
-    dy: int = 0  # the shift of the result that scored best (0, 0 without shift search)
+    # Best alignment: the result's content sits dy px lower and dx px further right than
+    # the reference's (0, 0 without a shift search).
+    dy: int = 0
     dx: int = 0
 
 
