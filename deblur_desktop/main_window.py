@@ -1,18 +1,156 @@
-"""Main window: tabs Dataset | Train | Deblur."""
+"""Main window: tabs Dataset | Train | Deblur, menus, status bar, remembered geometry.
+
+Tab contract (each tab is a QWidget in its own module under tabs/, imported here by name):
+- constructed with no arguments; reads/writes its own keys via `deblur_desktop.app.settings()`
+- runs long work only through `deblur_desktop.workers` (never on the GUI thread)
+- optional hooks the window calls: `open_folder(path)` (Dataset), `open_photos(paths)`
+  (Deblur), `shutdown()` (stop its jobs; called on close before `workers.stop_all()`)
+"""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget
+import logging
+import sys
+
+from PySide6.QtCore import QByteArray, qVersion
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
+
+from deblur_desktop import workers
+from deblur_desktop.app import app_icon, log_file, settings
+from deblur_desktop.tabs.dataset_tab import DatasetTab
+from deblur_desktop.tabs.deblur_tab import DeblurTab
+from deblur_desktop.tabs.train_tab import TrainTab
+
+log = logging.getLogger(__name__)
+PHOTO_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.bmp);;All files (*)"
+
+
+def device_text() -> str:
+    """The compute device the app will use, e.g. 'cuda:0 (RTX 4090, 24 GiB)' or 'cpu (8 threads)'."""
+    from core.device import describe_device, pick_device
+
+    try:
+        return describe_device(pick_device("auto"))
+    except Exception as e:  # a broken driver must not stop the window from opening
+        log.warning("device detection failed: %s", e)
+        return f"cpu (device detection failed: {e})"
 
 
 class MainWindow(QMainWindow):
     def __init__(self):
         super().__init__()
         self.setWindowTitle("Deblur Studio")
-        self.tabs = QTabWidget()
-        for name in ("Dataset", "Train", "Deblur"):
-            label = QLabel(f"{name}: coming soon")
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            self.tabs.addTab(label, name)
+        self.setWindowIcon(app_icon())
+        self.tabs = QTabWidget(documentMode=True)
+        self.dataset_tab = DatasetTab()
+        self.train_tab = TrainTab()
+        self.deblur_tab = DeblurTab()
+        for tab, name in ((self.dataset_tab, "Dataset"), (self.train_tab, "Train"), (self.deblur_tab, "Deblur")):
+            self.tabs.addTab(tab, name)
         self.setCentralWidget(self.tabs)
-        self.resize(1200, 800)
+        self._build_menus()
+        self.device = device_text()
+        self.device_label = QLabel(f"Device: {self.device}")
+        self.statusBar().addPermanentWidget(self.device_label)
+        self._restore()
+        self._closing = False
+
+    # ---- menus ------------------------------------------------------------------
+    def _action(self, menu, text, slot, shortcut=None) -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+        a.triggered.connect(slot)
+        menu.addAction(a)
+        return a
+
+    def _build_menus(self) -> None:
+        f = self.menuBar().addMenu("&File")
+        self._action(f, "Open &dataset folder…", self.choose_dataset, QKeySequence.StandardKey.Open)
+        self._action(f, "Open &photos to deblur…", self.choose_photos, "Ctrl+Shift+O")
+        f.addSeparator()
+        self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        v = self.menuBar().addMenu("&View")
+        for i, name in enumerate(("Dataset", "Train", "Deblur")):
+            self._action(v, f"&{name}", lambda _=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}")
+        h = self.menuBar().addMenu("&Help")
+        self._action(h, "&About Deblur Studio", self.about, QKeySequence.StandardKey.HelpContents)
+        self._action(h, "Show &log file location", self.show_log_location)
+
+    # ---- actions ----------------------------------------------------------------
+    def choose_dataset(self) -> None:
+        start = settings().value("dataset/last_folder", "", str)
+        folder = QFileDialog.getExistingDirectory(self, "Open a data set folder", start)
+        if folder:
+            self.open_dataset(folder)
+
+    def open_dataset(self, folder: str) -> None:
+        self.tabs.setCurrentWidget(self.dataset_tab)
+        self.dataset_tab.open_folder(folder)
+
+    def choose_photos(self) -> None:
+        start = settings().value("deblur/last_folder", "", str)
+        files, _ = QFileDialog.getOpenFileNames(self, "Open photos to deblur", start, PHOTO_FILTER)
+        if files:
+            self.open_photos(files)
+
+    def open_photos(self, paths: list[str]) -> None:
+        from pathlib import Path
+
+        settings().setValue("deblur/last_folder", str(Path(paths[0]).parent))
+        self.tabs.setCurrentWidget(self.deblur_tab)
+        hook = getattr(self.deblur_tab, "open_photos", None)
+        if hook is not None:
+            hook(paths)
+
+    def about_text(self) -> str:
+        import PySide6
+        import torch
+
+        from core import __version__
+
+        return (f"<h3>Deblur Studio {__version__}</h3>"
+                "<p>Restores sharp photos from motion-blurred ones with GAN-trained networks.</p>"
+                f"<table><tr><td>Device</td><td>{self.device}</td></tr>"
+                f"<tr><td>PyTorch</td><td>{torch.__version__}</td></tr>"
+                f"<tr><td>Qt</td><td>{qVersion()} (PySide6 {PySide6.__version__})</td></tr>"
+                f"<tr><td>Python</td><td>{sys.version.split()[0]}</td></tr>"
+                f"<tr><td>Log file</td><td>{log_file()}</td></tr></table>")
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About Deblur Studio", self.about_text())
+
+    def show_log_location(self) -> None:
+        QMessageBox.information(self, "Log file", f"The app writes its log to:\n{log_file()}")
+
+    # ---- state ------------------------------------------------------------------
+    def _restore(self) -> None:
+        s = settings()
+        geo = s.value("window/geometry")
+        if isinstance(geo, QByteArray) and not geo.isEmpty():
+            self.restoreGeometry(geo)
+        else:
+            self.resize(1280, 820)
+        self.tabs.setCurrentIndex(int(s.value("window/tab", 0)))
+
+    def _save(self) -> None:
+        s = settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/tab", self.tabs.currentIndex())
+        s.sync()
+
+    def closeEvent(self, event) -> None:
+        """Stop every job cleanly (training saves a checkpoint) before the window goes."""
+        if self._closing:
+            event.accept()
+            return
+        self._closing = True
+        self._save()
+        self.statusBar().showMessage("Stopping background work…")
+        for tab in (self.dataset_tab, self.train_tab, self.deblur_tab):
+            hook = getattr(tab, "shutdown", None)
+            if hook is not None:
+                hook()
+        if not workers.stop_all():
+            log.warning("some background work did not stop in time")
+        event.accept()

@@ -1,0 +1,234 @@
+"""Dataset tab: open a folder of pairs, browse it, compare a pair, evaluate models on it.
+
+Left: the tree (splits, scenes, counts, sizes) and the problems core found. Middle:
+thumbnails of the selected split or scene. Right: the pair viewer and the Evaluate
+view. Folder scans, thumbnails, pair loading and scoring all run on worker threads.
+"""
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QListWidget, QPushButton,
+                               QSplitter, QTabWidget, QVBoxLayout, QWidget, QFileDialog)
+
+from core.data.imageio import read_rgb, to_uint8
+from core.data.pairs import ImagePair, PairSet, discover
+from core.metrics import psnr, ssim
+from deblur_desktop import workers
+from deblur_desktop.app import settings
+from deblur_desktop.widgets.compare_view import CompareView
+from deblur_desktop.widgets.dataset_tree import DatasetTree
+from deblur_desktop.widgets.thumbnail_grid import ThumbnailGrid
+
+MAX_RECENT = 10
+
+
+def synth_preview(sharp: np.ndarray, seed: int) -> np.ndarray | None:
+    """Synthetic camera-shake blur of a float HxWx3 image, or None without core.data.synth."""
+    try:
+        import torch
+
+        from core.data import synth
+    except ImportError:
+        return None
+    rng = np.random.default_rng(seed)
+    x = torch.from_numpy(np.ascontiguousarray(sharp.transpose(2, 0, 1)))
+    # sharp_prob=0: training keeps a few pairs unblurred, a preview should always show blur
+    blurred, _kernel = synth.make_pair(x, rng, synth.SynthOptions(sharp_prob=0.0))
+    return blurred.numpy().transpose(1, 2, 0)
+
+
+def load_pair(pair: ImagePair) -> dict:
+    """Worker thread: both images as uint8 plus PSNR/SSIM of blurred vs sharp."""
+    sharp = read_rgb(pair.sharp)
+    synthetic = pair.blur is None
+    if synthetic:
+        blur = synth_preview(sharp, seed=zlib.crc32(pair.sharp.name.encode()))
+        if blur is None:
+            return {"pair": pair, "sharp": to_uint8(sharp), "blur": None}
+    else:
+        blur = read_rgb(pair.blur)
+    b, s = to_uint8(blur), to_uint8(sharp)
+    out = {"pair": pair, "sharp": s, "blur": b, "synthetic": synthetic}
+    if b.shape == s.shape:
+        out["psnr"], out["ssim"] = psnr(b, s), ssim(b, s)
+    return out
+
+
+def _local_dir(mime) -> str | None:
+    for url in mime.urls() if mime.hasUrls() else []:
+        p = Path(url.toLocalFile())
+        if url.isLocalFile() and p.is_dir():
+            return str(p)
+    return None
+
+
+class DatasetTab(QWidget):
+    dataset_loaded = Signal(object)  # PairSet
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.pairset: PairSet | None = None
+        self.folder = ""
+        self._scan: workers.Job | None = None
+        self._pair_job: workers.Job | None = None
+
+        self.open_btn = QPushButton("Open folder…")
+        self.open_btn.setToolTip("A GoPro tree, a blur/ + sharp/ folder, a RealBlur folder with "
+                                 "*_list.txt, or a folder of sharp photos (you can also drop it here)")
+        self.recent = QComboBox()
+        self.recent.setMinimumContentsLength(30)
+        self.recent.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.recent.setToolTip("Recently opened folders")
+        self.summary = QLabel("Open a data set folder, or drop one here.")
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        top = QHBoxLayout()
+        top.addWidget(self.open_btn)
+        top.addWidget(QLabel("Recent:"))
+        top.addWidget(self.recent)
+        top.addWidget(self.summary, 1)
+
+        self.tree = DatasetTree()
+        self.problems = QListWidget()
+        self.problems.setWordWrap(True)
+        self.problems_box = QGroupBox("Problems")
+        QVBoxLayout(self.problems_box).addWidget(self.problems)
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self.tree)
+        left.addWidget(self.problems_box)
+        left.setSizes([500, 160])
+
+        self.grid = ThumbnailGrid()
+        self.viewer = CompareView()
+        self.pair_info = QLabel(" ")
+        self.pair_info.setWordWrap(True)
+        self.pair_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        compare = QWidget()
+        cl = QVBoxLayout(compare)
+        cl.setContentsMargins(4, 4, 4, 4)
+        cl.addWidget(self.viewer, 1)
+        cl.addWidget(self.pair_info)
+        self.right = QTabWidget()
+        self.right.addTab(compare, "Compare")
+        self.evaluate = None  # the Evaluate view is added by _add_evaluate (issue 4's core API)
+        self._add_evaluate()
+
+        body = QSplitter(Qt.Orientation.Horizontal)
+        body.addWidget(left)
+        body.addWidget(self.grid)
+        body.addWidget(self.right)
+        body.setStretchFactor(0, 0)
+        body.setStretchFactor(1, 1)
+        body.setStretchFactor(2, 2)
+        body.setSizes([300, 330, 650])
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(body, 1)
+
+        self.open_btn.clicked.connect(self.choose_folder)
+        self.recent.activated.connect(lambda i: self.open_folder(self.recent.itemData(i)))
+        self.tree.pairs_selected.connect(self.grid.set_pairs)
+        self.grid.pair_activated.connect(self.show_pair)
+        self._fill_recent()
+
+    def _add_evaluate(self) -> None:
+        pass
+
+    # ---- opening ----------------------------------------------------------------
+    def _fill_recent(self) -> None:
+        self.recent.clear()
+        for f in settings().value("dataset/recent", [], list) or []:
+            self.recent.addItem(Path(f).name or f, f)
+            self.recent.setItemData(self.recent.count() - 1, f, Qt.ItemDataRole.ToolTipRole)
+        self.recent.setEnabled(self.recent.count() > 0)
+
+    def _remember(self, folder: str) -> None:
+        s = settings()
+        recent = [f for f in (s.value("dataset/recent", [], list) or []) if f != folder]
+        s.setValue("dataset/recent", [folder] + recent[:MAX_RECENT - 1])
+        s.setValue("dataset/last_folder", folder)
+        self._fill_recent()
+
+    def choose_folder(self) -> None:
+        start = settings().value("dataset/last_folder", "", str)
+        folder = QFileDialog.getExistingDirectory(self, "Open a data set folder", start)
+        if folder:
+            self.open_folder(folder)
+
+    def open_folder(self, folder: str) -> None:
+        """Scan `folder` on a worker thread; the tree fills when core has the pairs."""
+        if self._scan is not None:
+            self._scan.abort()  # the user moved on: the old scan's result is dropped
+        self.folder = str(folder)
+        self.summary.setText(f"Scanning {self.folder} …")
+        self._scan = workers.start_call(discover, self.folder, on_done=self._scanned,
+                                        on_error=self._scan_failed, name="discover")
+
+    def _scanned(self, ps: PairSet) -> None:
+        self._scan = None
+        self.pairset = ps
+        self._remember(str(ps.root))
+        self.summary.setText(ps.summary())
+        self.summary.setToolTip(ps.summary())
+        self.problems.clear()
+        self.problems.addItems([str(p) for p in ps.problems])
+        self.problems_box.setTitle(f"Problems ({len(ps.problems)})" if ps.problems else "Problems: none found")
+        self.viewer.clear()
+        self.pair_info.setText(" ")
+        self.tree.show_pairs(ps)
+        self.dataset_loaded.emit(ps)
+
+    def _scan_failed(self, exc: BaseException) -> None:
+        self._scan = None
+        self.summary.setText(f"Cannot open: {exc}")
+
+    # ---- drag and drop ----------------------------------------------------------
+    def dragEnterEvent(self, e) -> None:
+        if _local_dir(e.mimeData()):
+            e.acceptProposedAction()
+
+    def dropEvent(self, e) -> None:
+        folder = _local_dir(e.mimeData())
+        if folder:
+            e.acceptProposedAction()
+            self.open_folder(folder)
+
+    # ---- pair viewer ------------------------------------------------------------
+    def show_pair(self, pair: ImagePair) -> None:
+        if self._pair_job is not None:
+            self._pair_job.abort()
+        self.pair_info.setText(f"Loading {pair.name} …")
+        self._pair_job = workers.start_call(load_pair, pair, on_done=self._pair_loaded,
+                                            on_error=self._pair_failed, name="load pair")
+
+    def _pair_loaded(self, d: dict) -> None:
+        self._pair_job = None
+        pair: ImagePair = d["pair"]
+        h, w = d["sharp"].shape[:2]
+        if d["blur"] is None:
+            self.viewer.set_images([("Sharp", d["sharp"])])
+            self.pair_info.setText(f"<b>{pair.name}</b> · {w}x{h} · sharp only "
+                                   "(synthetic blur preview needs core.data.synth)")
+            return
+        label = "Synthetic blur" if d.get("synthetic") else "Blurred"
+        self.viewer.set_images([(label, d["blur"]), ("Sharp", d["sharp"])])
+        scores = (f" · {label} vs sharp: PSNR {d['psnr']:.2f} dB, SSIM {d['ssim']:.4f}"
+                  if "psnr" in d else "")
+        where = f"{pair.blur}" if pair.blur else f"{pair.sharp} (blur made on the fly, a preview)"
+        self.pair_info.setText(f"<b>{pair.name}</b> · {w}x{h}{scores}<br><small>{where}</small>")
+
+    def _pair_failed(self, exc: BaseException) -> None:
+        self._pair_job = None
+        self.viewer.clear()
+        self.pair_info.setText(f"<span style='color:#d04040'>Cannot show this pair: {exc}</span>")
+
+    def shutdown(self) -> None:
+        self.grid.stop()
+        for job in (self._scan, self._pair_job):
+            if job is not None:
+                job.abort()

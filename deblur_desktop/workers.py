@@ -1,0 +1,191 @@
+"""The one way the app runs long work off the GUI thread (superqt generator workers).
+
+    job = start_job(trainer, on_event=tab.show_event, on_done=..., on_error=...)
+    job.stop()      # cooperative: calls trainer.request_stop() (or .cancel()), keeps
+                    # delivering its last events (checkpoint, Finished), then ends
+    job.abort()     # drop it: no more events or on_done; the iterator is closed
+
+    start_call(discover, folder, on_done=tab.show_pairs)   # one function, one result
+
+A job runs any iterable (a core generator, a `Trainer`) on a pool thread. Each yielded
+item arrives through a Qt signal, so `on_event` runs on the GUI thread and may touch
+widgets. The iterator's return value (or the function's result) goes to `on_done`,
+an exception to `on_error` (default: the app's error dialog). `on_finished` runs last,
+whatever happened. `stop_all()` is what closing the window calls.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Callable, Iterable
+
+from PySide6.QtCore import QCoreApplication, Qt, QThread, QThreadPool
+from superqt.utils import GeneratorWorker
+
+log = logging.getLogger(__name__)
+
+# A long training job and an evaluation must never leave a folder scan queued behind
+# them: the default pool has only as many threads as cores (2 on small laptops).
+MIN_POOL_THREADS = 8
+
+_live: set["Job"] = set()
+
+
+def in_gui_thread() -> bool:
+    app = QCoreApplication.instance()
+    return app is not None and QThread.currentThread() is app.thread()
+
+
+def _report_error(exc: BaseException) -> None:
+    """Default on_error: the same dialog + log file as an uncaught exception."""
+    from deblur_desktop.app import show_exception  # late: app imports the window
+
+    show_exception(type(exc), exc, exc.__traceback__)
+
+
+class Job:
+    """Handle on one background job. Create with `start_job` / `start_call`."""
+
+    def __init__(self, source: Iterable, name: str = ""):
+        self.source = source
+        self.name = name or type(source).__name__
+        self._stop = threading.Event()   # cooperative stop asked
+        self._abort = threading.Event()  # results no longer wanted
+        self._done = threading.Event()
+        self.worker = GeneratorWorker(self._drive)
+
+    def _drive(self):
+        it = iter(self.source)
+        try:
+            while not self._abort.is_set():
+                if self._stop.is_set() and not self.cooperative:
+                    return None
+                try:
+                    item = next(it)
+                except StopIteration as e:
+                    return e.value
+                yield item
+            return None
+        finally:
+            close = getattr(it, "close", None)
+            if close is not None:  # runs the generator's finally blocks in this thread
+                close()
+
+    @property
+    def cooperative(self) -> bool:
+        """True when the source ends itself when asked (saves, then yields Finished)."""
+        return hasattr(self.source, "request_stop") or hasattr(self.source, "cancel")
+
+    @property
+    def is_running(self) -> bool:
+        return not self._done.is_set()
+
+    @property
+    def aborted(self) -> bool:
+        return self._abort.is_set()
+
+    def stop(self) -> None:
+        """Ask the job to end cooperatively; its last events and on_done still arrive."""
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        for name in ("request_stop", "cancel"):
+            fn = getattr(self.source, name, None)
+            if callable(fn):
+                fn()
+                break
+
+    def abort(self) -> None:
+        """Stop and drop everything it would still deliver (stale results)."""
+        self._abort.set()
+        self.stop()
+
+    def wait(self, timeout_ms: int = 10_000) -> bool:
+        """Block until the job ended, pumping GUI events so its signals are delivered."""
+        waited = 0
+        while self.is_running and waited < timeout_ms:
+            QCoreApplication.processEvents()
+            self._done.wait(0.01)
+            waited += 10
+        QCoreApplication.processEvents()
+        return not self.is_running
+
+
+def _ensure_pool() -> None:
+    pool = QThreadPool.globalInstance()
+    if pool.maxThreadCount() < MIN_POOL_THREADS:
+        pool.setMaxThreadCount(MIN_POOL_THREADS)
+
+
+def start_job(source: Iterable, on_event: Callable[[Any], None] | None = None,
+              on_done: Callable[[Any], None] | None = None,
+              on_error: Callable[[BaseException], None] | None = None,
+              on_finished: Callable[[], None] | None = None, name: str = "") -> Job:
+    """Run `source` (any iterable) on a pool thread; callbacks run on the GUI thread."""
+    job = Job(source, name)
+    w = job.worker
+    on_error = on_error or _report_error
+
+    def _event(item):
+        if not job.aborted and on_event is not None:
+            on_event(item)
+
+    def _returned(value):
+        if not job.aborted and on_done is not None:
+            on_done(value)
+
+    def _errored(exc):
+        log.error("job %s failed", job.name, exc_info=(type(exc), exc, exc.__traceback__))
+        if not job.aborted:
+            on_error(exc)
+
+    def _finished():
+        _live.discard(job)
+        if on_finished is not None:
+            on_finished()
+
+    # superqt emits from the worker thread; signals live on the GUI thread, so these
+    # slots are queued to it. `_done` is set in the thread itself, for wait().
+    w.yielded.connect(_event)
+    w.returned.connect(_returned)
+    w.errored.connect(_errored)
+    w.finished.connect(_finished)
+    w.signals._finished.connect(lambda *_: job._done.set(), type=Qt.ConnectionType.DirectConnection)
+    _live.add(job)
+    _ensure_pool()
+    QThreadPool.globalInstance().start(w)  # not w.start(): no 1 ms timer, no event loop needed
+    return job
+
+
+def start_call(fn: Callable[..., Any], *args, on_done: Callable[[Any], None] | None = None,
+               on_error: Callable[[BaseException], None] | None = None,
+               on_finished: Callable[[], None] | None = None, name: str = "", **kwargs) -> Job:
+    """Run one function call off the GUI thread; its result goes to `on_done`."""
+    def call():
+        return fn(*args, **kwargs)
+        yield  # a generator with no events: the result is its return value
+
+    return start_job(call(), on_done=on_done, on_error=on_error, on_finished=on_finished,
+                     name=name or getattr(fn, "__name__", "call"))
+
+
+def live_jobs() -> list[Job]:
+    return list(_live)
+
+
+def stop_all(timeout_ms: int = 15_000) -> bool:
+    """Ask every job to stop (training saves a checkpoint), wait, then drop stragglers.
+
+    Returns True when every thread ended within the timeout."""
+    jobs = live_jobs()
+    for job in jobs:
+        job.stop()
+    for job in jobs:
+        job.wait(timeout_ms)
+    for job in jobs:
+        if job.is_running:
+            log.warning("job %s did not stop within %d ms; dropping its results", job.name, timeout_ms)
+            job.abort()
+    ok = QThreadPool.globalInstance().waitForDone(2000)
+    QCoreApplication.processEvents()
+    return ok and not any(j.is_running for j in jobs)
