@@ -50,7 +50,8 @@ def load_models(names: list[str], device: str | None):
     for name in names:
         path = resolve_model(name)
         d = Deblurrer.from_file(path, device=device)
-        out.append(EvalModel(name, d.deblur, str(path)))
+        label = name or f"default model ({path.name})"
+        out.append(EvalModel(label, d.deblur, str(path)))
     return out
 
 
