@@ -1,0 +1,164 @@
+"""`Deblurrer`: one loaded generator that deblurs images of any size.
+
+    d = Deblurrer.from_file(resolve_model(None))          # the bundled default model
+    sharp = d.deblur(read_rgb(path), progress=cb, cancel=stop.is_set)
+
+The model file says which registered architecture to build (core.models); its spec
+says the value range and size multiple, so every registered model runs the same way.
+Big images go through `tiling` with a tile size chosen from free memory.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from core.config import RunConfig
+from core.device import describe_device, pick_device
+from core.inference.loading import load_model
+from core.inference.tiling import TileGrid, round_to, run_tiled
+from core.models import ModelSpec, get_spec, run_generator
+
+PRECISIONS = {None: None, "fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
+
+# Context and blend (px) around inner tile borders. 32 + 32 hides every seam of the
+# models we ship; the tiling test states the exact-agreement bound (see tests).
+CONTEXT = 32
+BLEND = 32
+MIN_TILE = 256
+# Past these sides a bigger tile buys no speed (measured: docs/benchmarks-inference.md)
+# but costs memory, so auto never goes beyond.
+MAX_TILE = {"cpu": 1024, "cuda": 2048, "mps": 1536}
+
+
+def available_memory(device: torch.device) -> int:
+    """Bytes we may use for activations on `device` right now."""
+    if device.type == "cuda":
+        free, _total = torch.cuda.mem_get_info(device)
+        return int(free * 0.6)
+    if device.type == "mps":
+        return 2 << 30
+    avail = None
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    avail = int(line.split()[1]) * 1024
+                    break
+    except OSError:
+        pass
+    if avail is None:  # macOS / Windows: no /proc; assume a modest machine
+        avail = 4 << 30
+    # a quarter of what is free, and never more than 1 GiB: the photo itself, the output
+    # and the blend buffers (~28 bytes per pixel) need the rest
+    return int(min(avail * 0.25, 1 << 30))
+
+
+class Deblurrer:
+    def __init__(self, generator: nn.Module, config: RunConfig, device: str | torch.device = "auto",
+                 precision: str | None = None, channels_last: bool | None = None,
+                 context: int = CONTEXT, blend: int = BLEND, source: str | Path | None = None):
+        self.config = config
+        self.spec: ModelSpec = get_spec(config.model.name)
+        self.device = device if isinstance(device, torch.device) else pick_device(device)
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of fp32, fp16, bf16 (got {precision!r})")
+        if precision == "fp16" and self.device.type == "cpu":
+            raise ValueError("fp16 needs a GPU; on CPU use fp32 (default) or bf16")
+        self.precision = precision or "fp32"
+        self.dtype = PRECISIONS[precision]
+        # channels_last pays on GPUs (tensor cores); on CPU plain NCHW measured faster
+        # for the seed model (docs/benchmarks-inference.md)
+        self.channels_last = (self.device.type == "cuda") if channels_last is None else channels_last
+        self.context, self.blend = context, blend
+        self.align = max(8, self.spec.size_multiple)
+        self.source = str(source) if source else None
+        g = generator.to(self.device).eval()
+        if self.channels_last:
+            g = g.to(memory_format=torch.channels_last)
+        for p in g.parameters():
+            p.requires_grad_(False)
+        self.generator = g
+        self._bpp: float | None = None
+
+    @classmethod
+    def from_file(cls, path: str | Path, device: str | torch.device = "auto",
+                  precision: str | None = None, **kwargs) -> "Deblurrer":
+        g, cfg = load_model(path)
+        return cls(g, cfg, device=device, precision=precision, source=path, **kwargs)
+
+    @property
+    def name(self) -> str:
+        return self.config.model.name
+
+    def describe(self) -> str:
+        src = f" from {self.source}" if self.source else ""
+        return f"{self.name}{src} on {describe_device(self.device)}, {self.precision}"
+
+    # ---- one tile ----------------------------------------------------------------
+    @torch.inference_mode()
+    def _run(self, tile: np.ndarray) -> np.ndarray:
+        x = torch.from_numpy(tile).permute(2, 0, 1).unsqueeze(0).to(self.device)
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        if self.dtype is not None:
+            with torch.autocast(device_type=self.device.type, dtype=self.dtype):
+                y = run_generator(self.generator, self.spec, x)
+        else:
+            y = run_generator(self.generator, self.spec, x)
+        return y[0].float().permute(1, 2, 0).cpu().numpy()
+
+    # ---- tile size ---------------------------------------------------------------
+    @torch.inference_mode()
+    def bytes_per_pixel(self) -> float:
+        """Peak activation bytes per input pixel, from one small probe run: the largest
+        layer output times 3 (its input, itself and a live skip connection)."""
+        if self._bpp is None:
+            biggest = [0]
+
+            def hook(_m, _i, out):
+                if isinstance(out, torch.Tensor):
+                    biggest[0] = max(biggest[0], out.numel() * out.element_size())
+
+            leaves = [m for m in self.generator.modules() if not list(m.children())]
+            handles = [m.register_forward_hook(hook) for m in leaves]
+            try:
+                s = 4 * self.align
+                self._run(np.zeros((s, s, 3), np.float32))
+            finally:
+                for h in handles:
+                    h.remove()
+            self._bpp = 3.0 * biggest[0] / (s * s) + 64.0  # + input/output tensors and copies
+        return self._bpp
+
+    def auto_tile(self) -> int:
+        side = int(math.sqrt(available_memory(self.device) / self.bytes_per_pixel()))
+        side = min(side, MAX_TILE.get(self.device.type, 1024))
+        return round_to(max(side, MIN_TILE), self.align)
+
+    def grid(self, height: int, width: int, tile: int | None = None) -> TileGrid:
+        tile = tile or self.auto_tile()
+        return TileGrid(height, width, tile, self.context, self.blend, self.align)
+
+    # ---- the job -----------------------------------------------------------------
+    def deblur(self, image01: np.ndarray, tile: int | None = None,
+               progress: Callable[[int, int], None] | None = None,
+               cancel: Callable[[], bool] | None = None) -> np.ndarray:
+        """HxWx3 float32 in [0, 1] -> the deblurred image, same shape.
+
+        `tile`: tile side in px (None = from free memory; 0 = the whole image at once).
+        `progress(done, total)` is called after each tile; `cancel()` is polled before
+        each one and raises `Cancelled` when it returns True.
+        """
+        if image01.ndim != 3 or image01.shape[2] != 3:
+            raise ValueError(f"expected an HxWx3 image, got shape {image01.shape}")
+        image01 = np.ascontiguousarray(image01, dtype=np.float32)
+        h, w = image01.shape[:2]
+        if tile == 0:
+            tile = max(h, w) + self.align
+        return run_tiled(self._run, image01, self.grid(h, w, tile), progress, cancel)
+
