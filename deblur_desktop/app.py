@@ -16,7 +16,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from core.paths import resource_path, user_log_dir
+from core import paths
 
 ORG, APP = "DeblurStudio", "Deblur Studio"
 LOG_NAME = "deblur-studio.log"
@@ -29,13 +29,14 @@ def settings() -> QSettings:
 
 
 def log_file() -> Path:
-    return user_log_dir() / LOG_NAME
+    return paths.user_log_dir() / LOG_NAME
 
 
 def setup_logging() -> Path | None:
     root = logging.getLogger()
-    if any(getattr(h, "_deblur", False) for h in root.handlers):
-        return log_file()
+    for h in root.handlers:
+        if getattr(h, "_deblur", False):
+            return Path(h.baseFilename)
     try:
         log_file().parent.mkdir(parents=True, exist_ok=True)
         h = RotatingFileHandler(log_file(), maxBytes=2_000_000, backupCount=3, encoding="utf-8")
@@ -52,7 +53,7 @@ def setup_logging() -> Path | None:
 def app_icon() -> QIcon:
     icon = QIcon()
     for size in (16, 32, 48, 64, 128, 256, 512):
-        p = resource_path("icons", f"deblur-studio-{size}.png")
+        p = paths.resource_path("icons", f"deblur-studio-{size}.png")
         if p.is_file():
             icon.addFile(str(p))
     return icon

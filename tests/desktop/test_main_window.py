@@ -1,0 +1,72 @@
+"""Main window: tabs, menus, device, settings, clean close, errors logged."""
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtCore import QThreadPool
+
+from deblur_desktop import workers
+
+
+def test_window_has_tabs_menus_device_and_icon(window):
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Dataset", "Train", "Deblur"]
+    menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert menus[0] == "File" and "Help" in menus
+    file_actions = [a.text().replace("&", "") for a in window.menuBar().actions()[0].menu().actions()]
+    assert any("dataset" in t for t in file_actions) and any("photos" in t for t in file_actions)
+    assert "Quit" in file_actions
+    assert window.device_label.text().startswith("Device: cpu") or "cuda" in window.device_label.text()
+    assert not window.windowIcon().isNull()
+
+
+def test_about_names_torch_qt_and_device(window):
+    import torch
+    from PySide6.QtCore import qVersion
+
+    text = window.about_text()
+    assert torch.__version__ in text and qVersion() in text and window.device in text
+
+
+def test_close_leaves_no_threads_running(window, make_flat, qtbot):
+    window.open_dataset(str(make_flat(n=6)))
+    qtbot.waitUntil(lambda: window.dataset_tab.pairset is not None, timeout=10000)
+    window.close()
+    assert workers.live_jobs() == []
+    assert QThreadPool.globalInstance().activeThreadCount() == 0
+
+
+def test_geometry_and_tab_are_remembered(qtbot):
+    from deblur_desktop.main_window import MainWindow
+
+    a = MainWindow()
+    qtbot.addWidget(a)
+    a.resize(720, 520)
+    a.tabs.setCurrentIndex(2)
+    a.show()
+    a.close()
+    b = MainWindow()
+    qtbot.addWidget(b)
+    assert (b.width(), b.height()) == (720, 520)
+    assert b.tabs.currentIndex() == 2
+
+
+def test_uncaught_exception_is_logged_to_the_user_log(isolated_settings):
+    from deblur_desktop import app
+
+    path = app.setup_logging()
+    try:
+        try:
+            raise RuntimeError("something broke in a slot")
+        except RuntimeError:
+            app.show_exception(*sys.exc_info())
+        for h in logging.getLogger().handlers:
+            h.flush()
+        assert path is not None and path.parent == isolated_settings / "logs"
+        text = path.read_text(encoding="utf-8")
+        assert "RuntimeError: something broke in a slot" in text and "Traceback" in text
+    finally:
+        root = logging.getLogger()
+        for h in [h for h in root.handlers if getattr(h, "_deblur", False)]:
+            root.removeHandler(h)
+            h.close()

@@ -1,0 +1,111 @@
+"""The app's one worker mechanism: events on the GUI thread, results, errors, stops."""
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QThreadPool
+
+from deblur_desktop import workers
+
+
+def _gen(n, seen_threads):
+    for i in range(n):
+        seen_threads.append(threading.current_thread())
+        yield i
+    return "done"
+
+
+def test_events_arrive_on_gui_thread_and_result_is_returned(qtbot):
+    work_threads, got, event_threads, done = [], [], [], []
+    job = workers.start_job(_gen(5, work_threads),
+                            on_event=lambda e: (got.append(e), event_threads.append(threading.current_thread())),
+                            on_done=done.append)
+    assert job.wait(5000)
+    qtbot.waitUntil(lambda: done == ["done"], timeout=2000)
+    assert got == [0, 1, 2, 3, 4]
+    assert all(t is threading.main_thread() for t in event_threads)
+    assert all(t is not threading.main_thread() for t in work_threads)
+    assert job not in workers.live_jobs()
+
+
+def test_start_call_runs_a_function_off_the_gui_thread(qtbot):
+    out = []
+    job = workers.start_call(lambda a, b: (a + b, threading.current_thread()), 2, 3, on_done=out.append)
+    job.wait(5000)
+    qtbot.waitUntil(lambda: bool(out), timeout=2000)
+    assert out[0][0] == 5 and out[0][1] is not threading.main_thread()
+
+
+def test_errors_reach_on_error_on_the_gui_thread(qtbot):
+    errs = []
+
+    def boom():
+        yield 1
+        raise ValueError("bad.png: not a readable image")
+
+    job = workers.start_job(boom(), on_error=lambda e: errs.append((e, threading.current_thread())))
+    job.wait(5000)
+    qtbot.waitUntil(lambda: bool(errs), timeout=2000)
+    assert isinstance(errs[0][0], ValueError) and "bad.png" in str(errs[0][0])
+    assert errs[0][1] is threading.main_thread()
+
+
+class Cooperative:
+    """Like the Trainer: ends itself after request_stop, with a final event."""
+
+    def __init__(self):
+        self.stop = threading.Event()
+
+    def request_stop(self):
+        self.stop.set()
+
+    def __iter__(self):
+        i = 0
+        while not self.stop.is_set():
+            yield i
+            i += 1
+            self.stop.wait(0.005)
+        yield "checkpoint saved"
+        return "stopped"
+
+
+def test_stop_is_cooperative_and_delivers_the_last_events(qtbot):
+    got, done = [], []
+    job = workers.start_job(Cooperative(), on_event=got.append, on_done=done.append)
+    qtbot.waitUntil(lambda: len(got) >= 3, timeout=5000)
+    assert job.cooperative
+    job.stop()
+    assert job.wait(5000)
+    qtbot.waitUntil(lambda: done == ["stopped"], timeout=2000)
+    assert got[-1] == "checkpoint saved"
+
+
+def test_abort_drops_results_and_closes_the_generator(qtbot):
+    closed, got, done = [], [], []
+
+    def endless():
+        try:
+            i = 0
+            while True:
+                yield i
+                i += 1
+                threading.Event().wait(0.002)
+        finally:
+            closed.append(threading.current_thread())
+
+    job = workers.start_job(endless(), on_event=got.append, on_done=done.append)
+    qtbot.waitUntil(lambda: len(got) >= 2, timeout=5000)
+    job.abort()
+    assert job.wait(5000)
+    n = len(got)
+    qtbot.wait(50)
+    assert len(got) == n and done == []
+    assert closed and closed[0] is not threading.main_thread()  # finally ran in the worker
+
+
+def test_stop_all_ends_every_job(qtbot):
+    jobs = [workers.start_job(Cooperative()) for _ in range(3)]
+    assert workers.stop_all(5000)
+    assert not any(j.is_running for j in jobs)
+    assert workers.live_jobs() == []
+    assert QThreadPool.globalInstance().activeThreadCount() == 0
