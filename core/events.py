@@ -124,3 +124,84 @@ class Message(Event):
 
     def __str__(self) -> str:
         return self.text if self.level == "info" else f"Warning: {self.text}"
+
+
+# ---- batch deblurring (core.inference.batch) -------------------------------------
+@dataclass(frozen=True)
+class FileStarted(Event):
+    index: int  # 1-based
+    total: int
+    path: str
+    out_path: str
+    width: int
+    height: int
+    tiles: int
+
+    def __str__(self) -> str:
+        return f"[{self.index}/{self.total}] {self.path} ({self.width}x{self.height}, {self.tiles} tile(s))"
+
+
+@dataclass(frozen=True)
+class TileProgress(Event):
+    index: int
+    total: int
+    path: str
+    tiles_done: int
+    tiles: int
+    eta_s: float | None  # whole batch, from the pixel rate so far; None until known
+
+    def __str__(self) -> str:
+        return f"[{self.index}/{self.total}] tile {self.tiles_done}/{self.tiles}"
+
+
+@dataclass(frozen=True)
+class FileDone(Event):
+    index: int
+    total: int
+    path: str
+    out_path: str
+    seconds: float
+    megapixels: float
+
+    def __str__(self) -> str:
+        return f"[{self.index}/{self.total}] wrote {self.out_path} ({self.seconds:.1f} s)"
+
+
+@dataclass(frozen=True)
+class FileSkipped(Event):
+    index: int
+    total: int
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"[{self.index}/{self.total}] skipped {self.path}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class FileFailed(Event):
+    index: int
+    total: int
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"[{self.index}/{self.total}] FAILED {self.path}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class BatchFinished(Event):
+    done: int
+    skipped: int
+    failed: int
+    cancelled: bool
+    seconds: float
+    failures: list = field(default_factory=list)  # [(path, reason)]
+    out_dir: str = ""
+
+    def __str__(self) -> str:
+        head = "Cancelled" if self.cancelled else "Finished"
+        lines = [f"{head}: {self.done} done, {self.skipped} skipped, {self.failed} failed "
+                 f"in {self.seconds:.1f} s" + (f"; results in {self.out_dir}" if self.out_dir else "")]
+        lines += [f"  failed: {p}: {r}" for p, r in self.failures]
+        return "\n".join(lines)
