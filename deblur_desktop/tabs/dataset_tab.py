@@ -19,6 +19,7 @@ from core.data.pairs import ImagePair, PairSet, discover
 from core.metrics import psnr, ssim
 from deblur_desktop import workers
 from deblur_desktop.app import settings
+from deblur_desktop.tabs.evaluate_view import EvaluateView
 from deblur_desktop.widgets.compare_view import CompareView
 from deblur_desktop.widgets.dataset_tree import DatasetTree
 from deblur_desktop.widgets.thumbnail_grid import ThumbnailGrid
@@ -56,6 +57,14 @@ def load_pair(pair: ImagePair) -> dict:
     if b.shape == s.shape:
         out["psnr"], out["ssim"] = psnr(b, s), ssim(b, s)
     return out
+
+
+def load_result(pair: ImagePair, model: str, result_path: Path | None) -> dict:
+    """Worker thread: blurred, the saved result (the blurred itself for the baseline), sharp."""
+    b, s = to_uint8(read_rgb(pair.blur)), to_uint8(read_rgb(pair.sharp))
+    r = b if result_path is None else to_uint8(read_rgb(result_path))
+    return {"pair": pair, "model": model, "blur": b, "result": r, "sharp": s,
+            "psnr": psnr(r, s), "ssim": ssim(r, s), "psnr_blur": psnr(b, s), "ssim_blur": ssim(b, s)}
 
 
 def _local_dir(mime) -> str | None:
@@ -114,8 +123,8 @@ class DatasetTab(QWidget):
         cl.addWidget(self.pair_info)
         self.right = QTabWidget()
         self.right.addTab(compare, "Compare")
-        self.evaluate = None  # the Evaluate view is added by _add_evaluate (issue 4's core API)
-        self._add_evaluate()
+        self.evaluate = EvaluateView()
+        self.right.addTab(self.evaluate, "Evaluate")
 
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(left)
@@ -134,10 +143,8 @@ class DatasetTab(QWidget):
         self.recent.activated.connect(lambda i: self.open_folder(self.recent.itemData(i)))
         self.tree.pairs_selected.connect(self.grid.set_pairs)
         self.grid.pair_activated.connect(self.show_pair)
+        self.evaluate.row_activated.connect(self.show_result)
         self._fill_recent()
-
-    def _add_evaluate(self) -> None:
-        pass
 
     # ---- opening ----------------------------------------------------------------
     def _fill_recent(self) -> None:
@@ -181,6 +188,7 @@ class DatasetTab(QWidget):
         self.viewer.clear()
         self.pair_info.setText(" ")
         self.tree.show_pairs(ps)
+        self.evaluate.set_data(str(ps.root), any(p.blur is not None for p in ps.pairs))
         self.dataset_loaded.emit(ps)
 
     def _scan_failed(self, exc: BaseException) -> None:
@@ -227,7 +235,31 @@ class DatasetTab(QWidget):
         self.viewer.clear()
         self.pair_info.setText(f"<span style='color:#d04040'>Cannot show this pair: {exc}</span>")
 
+    # ---- evaluation results -----------------------------------------------------
+    def show_result(self, model: str, image: str) -> None:
+        """A per-image row was clicked: blurred | the model's result | sharp."""
+        pair = self.evaluate.pair_named(image)
+        if pair is None:
+            return
+        if self._pair_job is not None:
+            self._pair_job.abort()
+        self.right.setCurrentIndex(0)
+        self.pair_info.setText(f"Loading {model} on {image} …")
+        self._pair_job = workers.start_call(load_result, pair, model, self.evaluate.result_path(model, image),
+                                            on_done=self._result_loaded, on_error=self._pair_failed,
+                                            name="load result")
+
+    def _result_loaded(self, d: dict) -> None:
+        self._pair_job = None
+        self.viewer.set_images([("Blurred", d["blur"]), (f"Result: {d['model']}", d["result"]),
+                                ("Sharp", d["sharp"])])
+        h, w = d["sharp"].shape[:2]
+        self.pair_info.setText(
+            f"<b>{d['pair'].name}</b> · {w}x{h} · {d['model']}: PSNR {d['psnr']:.2f} dB, "
+            f"SSIM {d['ssim']:.4f} (blurred: {d['psnr_blur']:.2f} dB, {d['ssim_blur']:.4f})")
+
     def shutdown(self) -> None:
+        self.evaluate.shutdown()
         self.grid.stop()
         for job in (self._scan, self._pair_job):
             if job is not None:
