@@ -20,7 +20,7 @@ from torch import nn
 from core.config import RunConfig
 from core.device import describe_device, pick_device
 from core.inference.loading import load_model
-from core.inference.tiling import TileGrid, round_to, run_tiled
+from core.inference.tiling import TileGrid, iter_tiled, round_to, run_tiled
 from core.models import ModelSpec, get_spec, run_generator
 
 PRECISIONS = {None: None, "fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
@@ -140,7 +140,15 @@ class Deblurrer:
         side = min(side, MAX_TILE.get(self.device.type, 1024))
         return round_to(max(side, MIN_TILE), self.align)
 
+    @property
+    def min_tile(self) -> int:
+        """The smallest tile side that leaves room for context and blending."""
+        return round_to(2 * self.context + self.blend + self.align, self.align) + self.align
+
     def grid(self, height: int, width: int, tile: int | None = None) -> TileGrid:
+        """Tiles for an image; `tile` None = from free memory, 0 = the whole image."""
+        if tile == 0:
+            tile = max(height, width) + self.align
         tile = tile or self.auto_tile()
         return TileGrid(height, width, tile, self.context, self.blend, self.align)
 
@@ -158,7 +166,11 @@ class Deblurrer:
             raise ValueError(f"expected an HxWx3 image, got shape {image01.shape}")
         image01 = np.ascontiguousarray(image01, dtype=np.float32)
         h, w = image01.shape[:2]
-        if tile == 0:
-            tile = max(h, w) + self.align
         return run_tiled(self._run, image01, self.grid(h, w, tile), progress, cancel)
+
+    def deblur_steps(self, image01: np.ndarray, grid: TileGrid):
+        """Generator form of `deblur` for a grid from `grid()`: yields (done, tiles),
+        returns the image (`result = yield from d.deblur_steps(...)`)."""
+        image01 = np.ascontiguousarray(image01, dtype=np.float32)
+        return (yield from iter_tiled(self._run, image01, grid))
 

@@ -15,7 +15,7 @@ is padded by reflection to that multiple, tile by tile, never copied whole.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Callable, Generator
 
 import numpy as np
 
@@ -92,26 +92,37 @@ def run_tiled(fn: Callable[[np.ndarray], np.ndarray], image: np.ndarray, grid: T
               progress: Callable[[int, int], None] | None = None,
               cancel: Callable[[], bool] | None = None) -> np.ndarray:
     """Apply `fn` (HxWxC float32 -> same shape) to `image` tile by tile and blend."""
+    steps = iter_tiled(fn, image, grid)
+    while True:
+        if cancel and cancel():
+            steps.close()
+            raise Cancelled()
+        try:
+            done, total = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        if progress:
+            progress(done, total)
+
+
+def iter_tiled(fn: Callable[[np.ndarray], np.ndarray], image: np.ndarray,
+               grid: TileGrid) -> Generator[tuple[int, int], None, np.ndarray]:
+    """Generator form: yields (tiles done, tiles) after each tile and returns the
+    result, so a batch can report progress and stop between tiles."""
     h, w = image.shape[:2]
     n = len(grid)
     if n == 1:
-        if cancel and cancel():
-            raise Cancelled()
-        out = fn(grid.crop(image, 0, 0))[:h, :w]
-        if progress:
-            progress(1, 1)
-        return np.ascontiguousarray(out, dtype=np.float32)
+        out = np.ascontiguousarray(fn(grid.crop(image, 0, 0))[:h, :w], dtype=np.float32)
+        yield 1, 1
+        return out
     acc = np.zeros((h, w, image.shape[2]), dtype=np.float32)
     wsum = np.zeros((h, w, 1), dtype=np.float32)
     for i, (y, x, weight) in enumerate(grid.tiles()):
-        if cancel and cancel():
-            raise Cancelled()
         out = fn(grid.crop(image, y, x))
         hh, ww = weight.shape
         acc[y:y + hh, x:x + ww] += out[:hh, :ww] * weight[..., None]
         wsum[y:y + hh, x:x + ww] += weight[..., None]
         del out
-        if progress:
-            progress(i + 1, n)
+        yield i + 1, n
     np.divide(acc, wsum, out=acc)  # every pixel has weight > 0 by construction (see window_1d)
     return acc
