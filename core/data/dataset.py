@@ -151,7 +151,7 @@ class PairDataset(Dataset):
         m = self.cfg.synth_max_kernel
         y0, x0 = max(0, y - m), max(0, x - m)
         region = sharp[:, y0:y + crop + m, x0:x + crop + m]
-        blur = synth.blur_tensor(region, rng, self.cfg)
+        blur, region = synth.training_pair(region, rng, self.cfg)
         y, x = y - y0, x - x0
         return blur[:, y:y + crop, x:x + crop], region[:, y:y + crop, x:x + crop]
 

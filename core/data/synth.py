@@ -41,6 +41,8 @@ class SynthOptions:
     noise_prob: float = 0.8
     jpeg_prob: float = 0.25
     highlight_prob: float = 0.3
+    lens_sigma: float = 0.6  # up to this Gaussian width (px) widens the thin motion path
+    grey_prob: float = 0.1  # training pairs made grey (black-and-white photos exist)
 
 
 # ---- kernels --------------------------------------------------------------------
@@ -107,7 +109,23 @@ def random_kernel(rng: np.random.Generator, opts: SynthOptions = SynthOptions(),
             return np.ones((1, 1), np.float32)
         extent = int(rng.integers(opts.min_kernel, max(opts.min_kernel, opts.max_kernel) + 1))
     path = line_path(rng) if rng.random() < opts.linear_prob else shake_path(rng)
-    return rasterize(path, extent)
+    k = rasterize(path, extent)
+    return widen(k, rng.uniform(0, opts.lens_sigma)) if opts.lens_sigma > 0 else k
+
+
+def widen(kernel: np.ndarray, sigma: float) -> np.ndarray:
+    """The kernel convolved with a Gaussian of `sigma` px: real camera-shake kernels are
+    strokes with some width (lens, sensor), not one-pixel lines. Symmetric, so the sum
+    and the centroid are kept; the support grows by ceil(2 sigma) px on each side."""
+    r = int(math.ceil(2 * sigma))
+    if sigma < 0.05 or r == 0:
+        return kernel
+    g = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
+    g /= g.sum()
+    k = np.pad(kernel.astype(np.float64), r)
+    k = np.apply_along_axis(np.convolve, 0, k, g, "same")
+    k = np.apply_along_axis(np.convolve, 1, k, g, "same")
+    return (k / k.sum()).astype(np.float32)
 
 
 def support_extent(kernel: np.ndarray, eps: float = 0.0) -> int:
@@ -184,6 +202,14 @@ def blur_tensor(sharp: torch.Tensor, rng: np.random.Generator, cfg) -> torch.Ten
     `DataConfig` gives the longest kernel)."""
     opts = options_from(cfg)
     return degrade(sharp, random_kernel(rng, opts), rng, opts)
+
+
+def training_pair(sharp: torch.Tensor, rng: np.random.Generator, cfg) -> tuple[torch.Tensor, torch.Tensor]:
+    """(blurred, sharp) for a training crop: sometimes both made grey, then blurred."""
+    opts = options_from(cfg)
+    if rng.random() < opts.grey_prob:
+        sharp = (sharp * torch.tensor([0.299, 0.587, 0.114]).to(sharp)[:, None, None]).sum(0, keepdim=True).expand_as(sharp)
+    return degrade(sharp, random_kernel(rng, opts), rng, opts), sharp
 
 
 def make_pair(sharp: torch.Tensor, rng: np.random.Generator, opts: SynthOptions = SynthOptions(),

@@ -25,7 +25,7 @@ def _centroid(k: np.ndarray) -> tuple[float, float]:
 def test_kernels_sum_to_one_centred_with_requested_extent(extent):
     rng = np.random.default_rng(extent)
     for linear in (0.0, 1.0):
-        k = synth.random_kernel(rng, synth.SynthOptions(linear_prob=linear), extent=extent)
+        k = synth.random_kernel(rng, synth.SynthOptions(linear_prob=linear, lens_sigma=0), extent=extent)
         assert k.shape[0] == k.shape[1] and k.shape[0] % 2 == 1
         assert k.min() >= 0 and abs(float(k.sum()) - 1) < 1e-5
         c = (k.shape[0] - 1) / 2
@@ -34,9 +34,18 @@ def test_kernels_sum_to_one_centred_with_requested_extent(extent):
         assert extent <= synth.support_extent(k) <= extent + 1
 
 
+def test_lens_width_keeps_sum_and_centre_and_widens():
+    k = synth.rasterize(synth.line_path(np.random.default_rng(1)), 15)
+    w = synth.widen(k, 0.6)
+    assert abs(float(w.sum()) - 1) < 1e-5 and w.max() < k.max()
+    c = (w.shape[0] - 1) / 2
+    assert np.allclose(_centroid(w.astype(np.float64)), (c, c), atol=1e-3)
+    assert synth.support_extent(w, 1e-6) == synth.support_extent(k) + 4
+
+
 def test_shake_kernels_vary_and_are_not_all_lines():
     rng = np.random.default_rng(0)
-    ks = [synth.random_kernel(rng, synth.SynthOptions(linear_prob=0.0), extent=21) for _ in range(6)]
+    ks = [synth.random_kernel(rng, synth.SynthOptions(linear_prob=0.0, lens_sigma=0), extent=21) for _ in range(6)]
     assert len({k.tobytes() for k in ks}) == 6
     # a straight line of 21 px covers ~21-42 pixels; curved shake paths cover more
     assert max(int((k > 1e-4).sum()) for k in ks) > 45
