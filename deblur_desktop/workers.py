@@ -19,7 +19,8 @@ import logging
 import threading
 from typing import Any, Callable, Iterable
 
-from PySide6.QtCore import QCoreApplication, Qt, QThread, QThreadPool
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QThreadPool
 from superqt.utils import GeneratorWorker
 
 log = logging.getLogger(__name__)
@@ -120,28 +121,40 @@ def _ensure_pool() -> None:
 def start_job(source: Iterable, on_event: Callable[[Any], None] | None = None,
               on_done: Callable[[Any], None] | None = None,
               on_error: Callable[[BaseException], None] | None = None,
-              on_finished: Callable[[], None] | None = None, name: str = "") -> Job:
-    """Run `source` (any iterable) on a pool thread; callbacks run on the GUI thread."""
+              on_finished: Callable[[], None] | None = None, name: str = "",
+              owner: QObject | None = None) -> Job:
+    """Run `source` (any iterable) on a pool thread; callbacks run on the GUI thread.
+
+    `owner` (default: the widget whose bound method is a callback) ends the job when it
+    is destroyed, so no callback ever reaches a deleted widget."""
     job = Job(source, name)
     w = job.worker
     on_error = on_error or _report_error
+    if owner is None:
+        owner = next((cb.__self__ for cb in (on_event, on_done, on_error, on_finished)
+                      if isinstance(getattr(cb, "__self__", None), QObject)), None)
+    if owner is not None:
+        owner.destroyed.connect(job.abort)
+
+    def alive() -> bool:
+        return not job.aborted and (owner is None or shiboken6.isValid(owner))
 
     def _event(item):
-        if not job.aborted and on_event is not None:
+        if on_event is not None and alive():
             on_event(item)
 
     def _returned(value):
-        if not job.aborted and on_done is not None:
+        if on_done is not None and alive():
             on_done(value)
 
     def _errored(exc):
         log.error("job %s failed", job.name, exc_info=(type(exc), exc, exc.__traceback__))
-        if not job.aborted:
+        if alive():
             on_error(exc)
 
     def _finished():
         _live.discard(job)
-        if on_finished is not None:
+        if on_finished is not None and (owner is None or shiboken6.isValid(owner)):
             on_finished()
 
     # superqt emits from the worker thread; signals live on the GUI thread, so these
@@ -159,14 +172,15 @@ def start_job(source: Iterable, on_event: Callable[[Any], None] | None = None,
 
 def start_call(fn: Callable[..., Any], *args, on_done: Callable[[Any], None] | None = None,
                on_error: Callable[[BaseException], None] | None = None,
-               on_finished: Callable[[], None] | None = None, name: str = "", **kwargs) -> Job:
+               on_finished: Callable[[], None] | None = None, name: str = "",
+               owner: QObject | None = None, **kwargs) -> Job:
     """Run one function call off the GUI thread; its result goes to `on_done`."""
     def call():
         return fn(*args, **kwargs)
         yield  # a generator with no events: the result is its return value
 
     return start_job(call(), on_done=on_done, on_error=on_error, on_finished=on_finished,
-                     name=name or getattr(fn, "__name__", "call"))
+                     name=name or getattr(fn, "__name__", "call"), owner=owner)
 
 
 def live_jobs() -> list[Job]:

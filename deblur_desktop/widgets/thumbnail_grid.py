@@ -80,6 +80,7 @@ class ThumbnailGrid(QListWidget):
         self._debounce.start()
 
     def stop(self) -> None:
+        self._debounce.stop()
         with self._lock:
             self._wanted.clear()
         if self._job is not None:
@@ -119,7 +120,8 @@ class ThumbnailGrid(QListWidget):
         if self._job is None:
             gen = self.generation
             self._job = workers.start_job(self._produce(gen, list(self.pairs)), on_event=self._arrived,
-                                          on_finished=lambda: self._job_ended(gen), name="thumbnails")
+                                          on_finished=lambda: self._job_ended(gen), name="thumbnails",
+                                          owner=self)
 
     def _job_ended(self, gen: int) -> None:
         if gen != self.generation:

@@ -1,0 +1,250 @@
+"""Dataset tab: opening, tree and counts, problems, thumbnails, pair viewer, evaluation."""
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from deblur_desktop import workers
+
+
+@pytest.fixture
+def tab(qtbot):
+    from deblur_desktop.tabs.dataset_tab import DatasetTab
+
+    t = DatasetTab()
+    qtbot.addWidget(t)
+    t.resize(1200, 700)
+    t.show()
+    yield t
+    t.shutdown()
+    assert workers.stop_all(10_000)
+
+
+def open_and_wait(qtbot, tab, folder):
+    tab.open_folder(str(folder))
+    qtbot.waitUntil(lambda: tab.pairset is not None and str(tab.pairset.root) == str(folder), timeout=10_000)
+
+
+def test_gopro_tree_has_splits_scenes_counts_and_sizes(qtbot, tab, make_gopro):
+    root = make_gopro(scenes=2, per_scene=3, test_scenes=1, size=(40, 56))
+    open_and_wait(qtbot, tab, root)
+    top = tab.tree.topLevelItem(0)
+    assert top.text(1) == "9" and "gopro" in top.text(0)
+    train = tab.tree.item_for("train")
+    assert train.text(1) == "6" and train.childCount() == 2 and train.text(2) == "56x40"
+    assert tab.tree.item_for("train", "GOPR0001_train").text(1) == "3"
+    assert tab.tree.item_for("test").text(1) == "3"
+    assert "9 usable pairs" in tab.summary.text()
+    tab.tree.setCurrentItem(tab.tree.item_for("test"))
+    assert tab.grid.count() == 3  # the grid follows the tree selection
+
+
+def test_problems_are_listed(qtbot, tab, make_flat):
+    root = make_flat(n=3)
+    Image.new("RGB", (8, 8)).save(root / "blur" / "orphan.png")  # no sharp partner
+    (root / "blur" / "broken.png").write_bytes(b"not a png")
+    (root / "sharp" / "broken.png").write_bytes(b"not a png")
+    open_and_wait(qtbot, tab, root)
+    texts = [tab.problems.item(i).text() for i in range(tab.problems.count())]
+    assert len(texts) == 2 and "Problems (2)" == tab.problems_box.title()
+    assert any("orphan.png" in t and "no sharp" in t for t in texts)
+    assert any("broken.png" in t and "readable" in t for t in texts)
+    assert tab.tree.topLevelItem(0).text(1) == "3"
+
+
+def test_dropping_a_folder_url_opens_it(qtbot, tab, make_flat):
+    root = make_flat(n=2)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(root))])
+    ev = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                    Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    tab.dropEvent(ev)
+    qtbot.waitUntil(lambda: tab.pairset is not None, timeout=10_000)
+    assert tab.pairset.root == root and tab.tree.topLevelItem(0).text(1) == "2"
+    assert tab.recent.itemData(0) == str(root)  # remembered in the recent list
+
+
+def test_selected_pair_shows_in_the_viewer_with_psnr_ssim(qtbot, tab, make_flat):
+    from core.data.imageio import read_rgb, to_uint8
+    from core.metrics import psnr
+
+    root = make_flat(n=2)
+    open_and_wait(qtbot, tab, root)
+    qtbot.waitUntil(lambda: "PSNR" in tab.pair_info.text(), timeout=10_000)
+    expected = psnr(to_uint8(read_rgb(root / "blur" / "img00.png")), to_uint8(read_rgb(root / "sharp" / "img00.png")))
+    assert f"PSNR {expected:.2f} dB" in tab.pair_info.text() and "SSIM" in tab.pair_info.text()
+    assert tab.viewer.labels == ["Blurred", "Sharp"] and tab.viewer.images[0].width() == 64
+
+
+def _solid(color, h=40, w=60):
+    a = np.zeros((h, w, 3), np.uint8)
+    a[:] = color
+    return a
+
+
+def test_slider_moves_the_split(qtbot):
+    from deblur_desktop.widgets.compare_view import CompareView
+
+    v = CompareView()
+    qtbot.addWidget(v)
+    v.resize(400, 300)
+    v.show()
+    v.set_images([("Blurred", _solid((255, 0, 0))), ("Sharp", _solid((0, 0, 255)))])
+    pane = v.split_pane
+    y = pane.height() // 2
+
+    def color_at(x):
+        return pane.grab().toImage().pixelColor(x, y)
+
+    v.slider.setValue(250)
+    assert v.split == pytest.approx(0.25)
+    assert color_at(int(pane.width() * 0.5)).blue() > 200  # right of the divider: the second image
+    v.slider.setValue(750)
+    assert v.split == pytest.approx(0.75)
+    assert color_at(int(pane.width() * 0.5)).red() > 200  # now left of it: the first image
+
+
+def test_zoom_and_pan_are_synchronised_and_one_to_one(qtbot):
+    from deblur_desktop.widgets.compare_view import CompareView
+
+    v = CompareView()
+    qtbot.addWidget(v)
+    v.resize(600, 300)
+    v.show()
+    v.set_images([("a", _solid((10, 10, 10))), ("b", _solid((20, 20, 20))), ("c", _solid((30, 30, 30)))])
+    v.set_mode("Side by side")
+    a, b = v.side_panes[0], v.side_panes[1]
+    a.zoom_at(QPointF(20, 20), 3.0)
+    assert b.transform() == a.transform() and a.transform()[0] == 3.0
+    qtbot.mousePress(a, Qt.MouseButton.LeftButton, pos=QPoint(50, 50))
+    qtbot.mouseMove(a, QPoint(80, 50))
+    qtbot.mouseRelease(a, Qt.MouseButton.LeftButton, pos=QPoint(80, 50))
+    assert b.transform() == a.transform()
+    v.one_btn.click()
+    assert a.transform()[0] == 1.0 and v.zoom_label.text() == "100%"
+    v.fit_btn.click()
+    assert v.state.fit
+
+
+def test_thumbnails_load_off_the_gui_thread_and_stale_ones_are_dropped(qtbot, tab, make_flat, monkeypatch):
+    from deblur_desktop.widgets import thumbnail_grid
+
+    threads = []
+
+    def fake_thumb(path, size=thumbnail_grid.THUMB):
+        threads.append(threading.current_thread())
+        time.sleep(0.02)
+        return _solid((255, 0, 0) if "first" in str(path) else (0, 0, 255), 20, 20)
+
+    monkeypatch.setattr(thumbnail_grid, "make_thumbnail", fake_thumb)
+    first, second = make_flat(n=6, name="first"), make_flat(n=5, name="second")
+    from core.data.pairs import discover
+
+    tab.grid.set_pairs(discover(first).pairs)
+    qtbot.wait(30)  # let the first list start loading, then move on
+    tab.grid.set_pairs(discover(second).pairs)
+    qtbot.waitUntil(lambda: tab.grid.loaded == 5, timeout=10_000)
+    qtbot.wait(100)
+    assert tab.grid.loaded == 5  # nothing from the first list counted into the second
+    for i in range(tab.grid.count()):
+        img = tab.grid.item(i).icon().pixmap(20, 20).toImage()
+        assert img.pixelColor(10, 10).blue() > 200, f"row {i} shows a thumbnail of the old list"
+    assert threads and all(t is not threading.main_thread() for t in threads)
+
+
+def _tiny_model():
+    import torch
+
+    torch.manual_seed(0)
+    net = torch.nn.Conv2d(3, 3, 3, padding=1)
+
+    def fn(x01):
+        with torch.no_grad():
+            y = net(torch.from_numpy(x01).permute(2, 0, 1)[None]).clamp(0, 1)
+        return y[0].permute(1, 2, 0).numpy()
+
+    return fn
+
+
+def test_evaluation_fills_tables_opens_rows_and_exports(qtbot, tab, make_flat, tmp_path, monkeypatch):
+    """Also the debug check: no image read and no model call ever runs on the GUI thread."""
+    from core.evaluate import EvalModel
+    import PIL.Image
+
+    gui_hits = []
+    real_open = PIL.Image.open
+
+    def spy_open(*a, **k):
+        if threading.current_thread() is threading.main_thread():
+            gui_hits.append(("Image.open", a[0]))
+        return real_open(*a, **k)
+
+    monkeypatch.setattr(PIL.Image, "open", spy_open)
+    model = _tiny_model()
+
+    def tiny(x01):
+        if threading.current_thread() is threading.main_thread():
+            gui_hits.append(("model", None))
+        return model(x01)
+
+    root = make_flat(n=4)
+    open_and_wait(qtbot, tab, root)
+    ev = tab.evaluate
+    assert ev.run_btn.isEnabled()
+    ev.add_model("tiny", EvalModel("tiny", tiny, "test"))
+    ev.start()
+    qtbot.waitUntil(lambda: ev.job is None, timeout=30_000)
+    assert ev.per_image.rowCount() == 8  # 2 models x 4 images
+    assert ev.summary.rowCount() == 4  # PSNR and SSIM per model
+    models = {ev.summary.item(r, 0).text() for r in range(4)}
+    assert models == {"blurred input (baseline)", "tiny"}
+    assert ev.progress.value() == ev.progress.maximum() == 8
+
+    row = next(r for r in range(8) if ev.per_image.item(r, 0).text() == "tiny")
+    ev.per_image.cellClicked.emit(row, 0)
+    qtbot.waitUntil(lambda: len(tab.viewer.labels) == 3, timeout=10_000)
+    assert tab.viewer.labels == ["Blurred", "Result: tiny", "Sharp"]
+    psnr_in_table = ev.per_image.item(row, 2).text()
+    assert f"PSNR {psnr_in_table} dB" in tab.pair_info.text()
+
+    ev.export_csv(tmp_path / "e.csv")
+    ev.export_markdown(tmp_path / "e.md")
+    assert len((tmp_path / "e.csv").read_text().splitlines()) == 9
+    assert "| PSNR |" in (tmp_path / "e.md").read_text()
+    assert gui_hits == []
+
+
+def test_evaluation_can_be_cancelled(qtbot, tab, make_flat):
+    from core.evaluate import EvalModel
+
+    def slow(x01):
+        time.sleep(0.2)
+        return x01
+
+    open_and_wait(qtbot, tab, make_flat(n=6))
+    ev = tab.evaluate
+    ev.add_model("slow", EvalModel("slow", slow, "test"))
+    ev.start()
+    qtbot.waitUntil(lambda: ev.per_image.rowCount() >= 7, timeout=20_000)  # baseline done, slow started
+    ev.cancel_btn.click()
+    qtbot.waitUntil(lambda: ev.job is None, timeout=10_000)
+    assert 7 <= ev.per_image.rowCount() < 12 and "stopped" in ev.status.text()
+
+
+def test_sharp_only_folder_previews_synthetic_blur(qtbot, tab, tmp_path):
+    pytest.importorskip("core.data.synth")
+    d = tmp_path / "photos"
+    d.mkdir()
+    rng = np.random.default_rng(0)
+    Image.fromarray((rng.random((48, 64, 3)) * 255).astype(np.uint8)).save(d / "a.png")
+    open_and_wait(qtbot, tab, d)
+    assert "sharp-only" in tab.summary.text()
+    qtbot.waitUntil(lambda: "PSNR" in tab.pair_info.text(), timeout=20_000)
+    assert tab.viewer.labels == ["Synthetic blur", "Sharp"]
+    assert not tab.evaluate.run_btn.isEnabled()  # nothing to score without real pairs
