@@ -33,10 +33,10 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from core.data.imageio import ImageReadError, read_rgb, to_uint8
+from core.data.imageio import ImageReadError, read_rgb, to_uint8, write_image
 from core.data.pairs import DataError, ImagePair, PairSet, discover
 from core.events import Event, Message
-from core.fileutil import atomic_save, atomic_write_text
+from core.fileutil import atomic_write_text
 from core.metrics import score
 
 ImageFn = Callable[[np.ndarray], np.ndarray]
@@ -243,7 +243,7 @@ class Evaluation:
                     return
                 try:
                     row = self._score(model, pair)
-                except (ImageReadError, ValueError) as e:  # a bad file never stops the batch
+                except (ImageReadError, ValueError, OSError) as e:  # a bad file never stops the batch
                     yield Message("warning", f"[{model.name}] {pair.name} skipped: {e}")
                     continue
                 self.rows.append(row)
@@ -275,9 +275,8 @@ class Evaluation:
         return Row(model.name, pair.name, raw.psnr, raw.ssim, sh.psnr, sh.ssim, sh.dy, sh.dx, seconds)
 
     def _save(self, model: EvalModel, pair: ImagePair, res: np.ndarray) -> None:
-        from PIL import Image
-        target = self.save_images / slug(model.name) / (Path(pair.name).with_suffix(".png"))
-        atomic_save(target, lambda tmp: Image.fromarray(res).save(tmp, format="PNG"))
+        # exactly the 8-bit pixels that were scored
+        write_image(self.save_images / slug(model.name) / Path(pair.name).with_suffix(".png"), res / 255.0)
 
 
 def slug(name: str) -> str:
