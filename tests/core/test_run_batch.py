@@ -1,0 +1,187 @@
+"""Model files and batch deblurring: exports rebuild the model, bad files never stop a
+batch, cancel leaves no partial outputs, `deblur run` exits non-zero on failures."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from safetensors import safe_open
+
+from core.cli import main
+from core.config import RunConfig
+from core.events import BatchFinished, FileDone, FileFailed, FileSkipped, FileStarted, TileProgress
+from core.inference import Deblurrer, ModelLoadError, export_safetensors, load_model, resolve_model
+from core.inference import loading
+from core.inference.batch import OutputFolderError, deblur_paths
+from core.models import build_generator
+from core.training.checkpoint import save_checkpoint
+
+
+@pytest.fixture(scope="module")
+def model_files(tmp_path_factory):
+    """A tiny random seed generator saved through the real checkpoint and export paths."""
+    d = tmp_path_factory.mktemp("models")
+    cfg = RunConfig()
+    cfg.model.options = {"num_residual_blocks": 1}
+    torch.manual_seed(0)
+    g = build_generator(cfg.model)
+    for m in g.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.1, 0.1)
+    save_checkpoint(d / "tiny.pt", cfg, g, epoch=1)
+    export_safetensors(d / "tiny.pt", d / "tiny.safetensors")
+    return d / "tiny.pt", d / "tiny.safetensors"
+
+
+@pytest.fixture(scope="module")
+def deblurrer(model_files):
+    return Deblurrer.from_file(model_files[1], device="cpu")
+
+
+def photo(path, h=40, w=56, mode="RGB", seed=0):
+    a = (np.random.default_rng(seed).random((h, w, len(mode))) * 255).astype(np.uint8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(a if len(mode) > 1 else a[..., 0], mode).save(path)
+    return path
+
+
+def files_under(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+# ---- model files ---------------------------------------------------------------------
+def test_export_rebuilds_the_model_from_the_file_alone(model_files):
+    ckpt, st = model_files
+    with safe_open(str(st), "pt") as f:
+        meta = f.metadata()
+    assert RunConfig.from_json(meta["config"]).model.options == {"num_residual_blocks": 1}
+    g1, _ = load_model(ckpt)
+    g2, cfg2 = load_model(st)
+    assert cfg2.model.name == "seed" and not g2.training
+    x = torch.rand(1, 3, 32, 32)
+    with torch.inference_mode():
+        assert torch.equal(g1(x), g2(x))
+
+
+def test_bad_model_files_give_clear_errors(tmp_path, monkeypatch):
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
+    with pytest.raises(ModelLoadError, match="junk.safetensors"):
+        load_model(junk)
+    with pytest.raises(ModelLoadError, match="not found"):
+        resolve_model(tmp_path / "nothing.pt")
+    monkeypatch.setattr(loading, "default_model_path", lambda: tmp_path / "default.safetensors")
+    with pytest.raises(ModelLoadError, match="default model is not installed"):
+        resolve_model(None)
+
+
+def test_resolve_model_default_and_names(model_files, tmp_path, monkeypatch):
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "default.safetensors").write_bytes(model_files[1].read_bytes())
+    (models / "fast.safetensors").write_bytes(model_files[1].read_bytes())
+    monkeypatch.setattr(loading, "default_model_path", lambda: models / "default.safetensors")
+    monkeypatch.setattr(loading, "model_dirs", lambda: [models])
+    assert resolve_model(None) == models / "default.safetensors"
+    assert resolve_model("fast") == models / "fast.safetensors"
+    assert resolve_model(str(model_files[0])) == model_files[0]
+
+
+# ---- batch ---------------------------------------------------------------------------
+def test_batch_mirrors_paths_and_reports_bad_files(tmp_path, deblurrer):
+    src = tmp_path / "in"
+    photo(src / "a.jpg")
+    photo(src / "sub" / "b.png", mode="RGBA")
+    (src / "broken.png").write_bytes(photo(tmp_path / "x.png").read_bytes()[:70])  # truncated
+    (src / "notes.png").write_text("a text file with an image name")
+    (src / "readme.txt").write_text("ignored in folders: not an image type")
+    out = tmp_path / "out"
+    events = list(deblur_paths([src], out, deblurrer, recursive=True, suffix="_sharp"))
+    fin = events[-1]
+    assert isinstance(fin, BatchFinished)
+    assert (fin.done, fin.failed, fin.skipped, fin.cancelled) == (2, 2, 0, False)
+    failed = {os.path.basename(p): r for p, r in fin.failures}
+    assert set(failed) == {"broken.png", "notes.png"}
+    assert "not a readable image" in failed["notes.png"]
+    assert files_under(out) == ["a_sharp.jpg", "sub/b_sharp.png"]
+    assert Image.open(out / "sub" / "b_sharp.png").mode == "RGBA"
+    kinds = [type(e) for e in events]
+    assert kinds.count(FileStarted) == 2 and kinds.count(FileDone) == 2 and kinds.count(FileFailed) == 2
+    assert TileProgress in kinds
+
+
+def test_existing_outputs_policy(tmp_path, deblurrer):
+    a = photo(tmp_path / "in" / "a.png")
+    out = tmp_path / "out"
+    (out).mkdir()
+    (out / "a.png").write_bytes(b"old")
+    fin = list(deblur_paths([a], out, deblurrer))[-1]
+    assert fin.failed == 1 and "--overwrite" in fin.failures[0][1] and (out / "a.png").read_bytes() == b"old"
+    events = list(deblur_paths([a], out, deblurrer, existing="skip"))
+    assert any(isinstance(e, FileSkipped) for e in events) and (out / "a.png").read_bytes() == b"old"
+    fin = list(deblur_paths([a], out, deblurrer, existing="overwrite"))[-1]
+    assert fin.done == 1 and Image.open(out / "a.png").size == (56, 40)
+    # writing over the input itself is refused even with --overwrite
+    fin = list(deblur_paths([a], a.parent, deblurrer, existing="overwrite"))[-1]
+    assert fin.failed == 1 and "replace the input" in fin.failures[0][1]
+
+
+def test_cancel_mid_batch_leaves_no_partial_files(tmp_path, deblurrer):
+    src = tmp_path / "in"
+    for i in range(3):
+        photo(src / f"p{i}.png", h=170, w=170, seed=i)
+    out = tmp_path / "out"
+    progress = 0
+
+    def cancel():
+        return progress >= 2  # stop inside the second photo, between its tiles
+
+    events = []
+    for e in deblur_paths([src], out, deblurrer, tile=160, cancel=cancel):
+        events.append(e)
+        if isinstance(e, FileDone):
+            progress = 1
+        elif isinstance(e, TileProgress) and e.index == 2:
+            progress = 2
+    fin = events[-1]
+    assert fin.cancelled and fin.done == 1
+    assert sum(isinstance(e, TileProgress) and e.index == 2 for e in events) == 1  # cut mid-photo
+    assert files_under(out) == ["p0.png"]  # no partial p1, no temp files
+
+
+def test_read_only_output_folder_is_a_clear_error(tmp_path, deblurrer, monkeypatch):
+    a = photo(tmp_path / "a.png")
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    if os.geteuid() == 0:  # root ignores permissions: make the probe write fail the same way
+        import tempfile
+
+        def refuse(*args, **kwargs):
+            raise PermissionError(13, "Permission denied")
+        monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    try:
+        with pytest.raises(OutputFolderError, match="not writable") as e:
+            list(deblur_paths([a], ro, deblurrer))
+        assert str(ro) in str(e.value) and "Permission denied" in str(e.value)
+    finally:
+        ro.chmod(0o755)
+    with pytest.raises(OutputFolderError, match="is a file"):
+        list(deblur_paths([a], a, deblurrer))
+
+
+def test_cli_run_exit_codes(tmp_path, model_files, capsys):
+    good = photo(tmp_path / "in" / "good.png")
+    out = tmp_path / "out"
+    assert main(["run", str(good), "-o", str(out), "--model", str(model_files[1]), "--format", "jpeg", "-q"]) == 0
+    assert files_under(out) == ["good.jpg"]
+    bad = tmp_path / "in" / "bad.jpg"
+    bad.write_text("nope")
+    code = main(["run", str(good), str(bad), "-o", str(out), "--model", str(model_files[0]), "--overwrite", "-q"])
+    assert code == 1
+    text = capsys.readouterr().out
+    assert "1 done" in text and "1 failed" in text and "bad.jpg" in text
+    assert main(["run", str(good), "-o", str(out), "--model", str(tmp_path / "missing.pt")]) == 2
