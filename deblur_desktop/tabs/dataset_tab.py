@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QListWidget, QPushButton,
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QPushButton,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget, QFileDialog)
 
 from core.data.imageio import read_rgb, to_uint8
@@ -104,12 +104,15 @@ class DatasetTab(QWidget):
         self.tree = DatasetTree()
         self.problems = QListWidget()
         self.problems.setWordWrap(True)
-        self.problems_box = QGroupBox("Problems")
-        QVBoxLayout(self.problems_box).addWidget(self.problems)
-        left = QSplitter(Qt.Orientation.Vertical)
-        left.addWidget(self.tree)
-        left.addWidget(self.problems_box)
-        left.setSizes([500, 160])
+        self.problems_title = QLabel("Problems")
+        self.problems.setMaximumHeight(220)
+        self.problems.setVisible(False)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.tree, 1)
+        ll.addWidget(self.problems_title)
+        ll.addWidget(self.problems)
 
         self.grid = ThumbnailGrid()
         self.viewer = CompareView()
@@ -133,7 +136,7 @@ class DatasetTab(QWidget):
         body.setStretchFactor(0, 0)
         body.setStretchFactor(1, 1)
         body.setStretchFactor(2, 2)
-        body.setSizes([300, 330, 650])
+        body.setSizes([270, 450, 720])  # three thumbnail columns at 1440 px
 
         lay = QVBoxLayout(self)
         lay.addLayout(top)
@@ -184,7 +187,9 @@ class DatasetTab(QWidget):
         self.summary.setToolTip(ps.summary())
         self.problems.clear()
         self.problems.addItems([str(p) for p in ps.problems])
-        self.problems_box.setTitle(f"Problems ({len(ps.problems)})" if ps.problems else "Problems: none found")
+        self.problems_title.setText(f"<b>Problems ({len(ps.problems)})</b>" if ps.problems
+                                    else "Problems: none found")
+        self.problems.setVisible(bool(ps.problems))
         self.viewer.clear()
         self.pair_info.setText(" ")
         self.tree.show_pairs(ps)

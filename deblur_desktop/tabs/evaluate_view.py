@@ -104,15 +104,18 @@ class NumItem(QTableWidgetItem):
         return self.value < getattr(other, "value", -math.inf)
 
 
-def _table(headers: list[str]) -> QTableWidget:
+def _table(headers: list[str], stretch: int) -> QTableWidget:
     t = QTableWidget(0, len(headers))
     t.setHorizontalHeaderLabels(headers)
     t.verticalHeader().setVisible(False)
+    t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 8)
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    t.horizontalHeader().setStretchLastSection(True)
+    t.setAlternatingRowColors(True)
+    head = t.horizontalHeader()
+    head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    head.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)  # the name column takes the slack
     return t
 
 
@@ -158,14 +161,18 @@ class EvaluateView(QWidget):
         self.status = QLabel("Open a data set with blurred/sharp pairs, tick models, then Evaluate.")
         self.status.setWordWrap(True)
 
-        self.summary = _table(["Model", "Metric", "Mean", "Std", "Min", "Max"])
+        self.summary = _table(["Model", "Metric", "Mean", "Std", "Min", "Max"], stretch=0)
         self.hist = pg.PlotWidget()
         self.hist.setBackground(None)
-        self.hist.setLabel("bottom", "PSNR (dB)")
-        self.hist.setLabel("left", "images")
-        self.hist.addLegend(offset=(-10, 10))
+        fg = self.palette().color(self.foregroundRole())  # readable in light and dark palettes
+        for side, text in (("bottom", "PSNR (dB)"), ("left", "images")):
+            ax = self.hist.getAxis(side)
+            ax.setPen(fg)
+            ax.setTextPen(fg)
+            ax.setLabel(text, color=fg.name())
+        self.hist.addLegend(offset=(-10, 10), labelTextColor=fg)
         self.hist.setMinimumHeight(120)
-        self.per_image = _table(["Model", "Image", "PSNR", "SSIM"])
+        self.per_image = _table(["Model", "Image", "PSNR", "SSIM"], stretch=1)
         self.per_image.setSortingEnabled(True)
         self.csv_btn = QPushButton("Export CSV…")
         self.md_btn = QPushButton("Export Markdown…")
@@ -294,7 +301,7 @@ class EvaluateView(QWidget):
             self.per_image.setColumnCount(4 + (2 if e.shift else 0) + 1)
             heads = ["Model", "Image", "PSNR", "SSIM"]
             heads += [f"PSNR ±{e.shift}", f"SSIM ±{e.shift}"] if e.shift else []
-            self.per_image.setHorizontalHeaderLabels(heads + ["s"])
+            self.per_image.setHorizontalHeaderLabels(heads + ["Time (s)"])
         elif isinstance(e, ImageScored):
             self._done_images += 1
             self.progress.setValue(self._done_images)

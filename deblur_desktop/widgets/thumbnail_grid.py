@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem
 
 from core.data.imageio import ImageReadError, read_rgb, to_uint8
@@ -59,8 +59,12 @@ class ThumbnailGrid(QListWidget):
         self.currentItemChanged.connect(self._current_changed)
 
     def _blank(self) -> QIcon:
-        pm = QPixmap(THUMB, THUMB * 2 // 3)
-        pm.fill(QColor(128, 128, 128, 60))
+        # full THUMB x THUMB: with uniform item sizes the first item's icon sets every size
+        pm = QPixmap(THUMB, THUMB)
+        pm.fill(QColor(0, 0, 0, 0))
+        p = QPainter(pm)
+        p.fillRect(8, THUMB // 6, THUMB - 16, THUMB * 2 // 3, QColor(128, 128, 128, 70))
+        p.end()
         return QIcon(pm)
 
     def set_pairs(self, pairs: list[ImagePair]) -> None:
@@ -154,7 +158,10 @@ class ThumbnailGrid(QListWidget):
             it.setToolTip(error)
             it.setForeground(QColor("#d04040"))
         else:
-            it.setIcon(QIcon(QPixmap.fromImage(to_qimage(pixels))))
+            pm = QPixmap.fromImage(to_qimage(pixels))
+            icon = QIcon(pm)
+            icon.addPixmap(pm, QIcon.Mode.Selected)  # the label shows the selection; keep the photo untinted
+            it.setIcon(icon)
         self.loaded += 1
 
     def _current_changed(self, cur, _prev) -> None:

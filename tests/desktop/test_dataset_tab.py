@@ -52,7 +52,7 @@ def test_problems_are_listed(qtbot, tab, make_flat):
     (root / "sharp" / "broken.png").write_bytes(b"not a png")
     open_and_wait(qtbot, tab, root)
     texts = [tab.problems.item(i).text() for i in range(tab.problems.count())]
-    assert len(texts) == 2 and "Problems (2)" == tab.problems_box.title()
+    assert len(texts) == 2 and "Problems (2)" in tab.problems_title.text() and tab.problems.isVisible()
     assert any("orphan.png" in t and "no sharp" in t for t in texts)
     assert any("broken.png" in t and "readable" in t for t in texts)
     assert tab.tree.topLevelItem(0).text(1) == "3"
