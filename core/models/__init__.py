@@ -52,6 +52,24 @@ register(ModelSpec(
 ))
 
 
+def _register_nafnet(name: str, description: str) -> None:
+    from core.models.blocks import PatchDiscriminator
+    from core.models.nafnet import SIZES, NAFNet
+
+    register(ModelSpec(
+        name=name, description=description,
+        build_generator=lambda **o: NAFNet(**o),
+        build_discriminator=lambda **o: PatchDiscriminator(**o),
+        value_range="unit", size_multiple=1,  # pads to its own multiple inside
+        default_options=dict(SIZES[name]),
+    ))
+
+
+_register_nafnet("nafnet-s", "NAFNet-style U-Net sized for a laptop CPU (~1 s per 720p frame), PatchGAN D")
+_register_nafnet("nafnet-m", "NAFNet U-Net, width 32, 8 blocks at the lowest level (GPU), PatchGAN D")
+_register_nafnet("nafnet-l", "NAFNet-GoPro-width32 as published, 17 M parameters (GPU), PatchGAN D")
+
+
 class UnknownModelError(KeyError):
     def __str__(self) -> str:
         return f"unknown model {self.args[0]!r}; registered: {', '.join(sorted(REGISTRY))}"
@@ -67,6 +85,7 @@ def get_spec(name: str) -> ModelSpec:
 def _options(spec: ModelSpec, cfg: ModelConfig) -> dict[str, Any]:
     gen_opts = dict(spec.default_options)
     gen_opts.update(cfg.options)
+    gen_opts.pop("discriminator", None)  # the discriminator's own options (build_discriminator)
     return gen_opts
 
 
