@@ -73,10 +73,13 @@ def check_out_dir(out_dir: Path) -> None:
 def deblur_paths(inputs: Iterable[str | Path], out_dir: str | Path, deblurrer: Deblurrer | None = None, *,
                  model: str | Path | None = None, device: str = "auto", recursive: bool = False,
                  suffix: str = "", existing: str = "error", format: str | None = None, quality: int = 95,
-                 tile: int | None = None, cancel: Callable[[], bool] | None = None) -> Iterator[Event]:
+                 tile: int | None = None, cancel: Callable[[], bool] | None = None,
+                 keep_metadata: bool = True, bit_depth: int | None = None) -> Iterator[Event]:
     """Deblur every input into `out_dir`, yielding FileStarted / TileProgress / FileDone /
     FileSkipped / FileFailed, then BatchFinished. `existing`: what to do when an output
-    is already there: "error" (report it as failed), "skip" or "overwrite"."""
+    is already there: "error" (report it as failed), "skip" or "overwrite".
+    `keep_metadata=False` drops EXIF and ICC; `bit_depth=16` writes 16-bit PNG/TIFF
+    even from 8-bit sources (None: as the source)."""
     if existing not in EXISTING:
         raise ValueError(f"existing must be one of {', '.join(EXISTING)} (got {existing!r})")
     if format:
@@ -150,7 +153,9 @@ def deblur_paths(inputs: Iterable[str | Path], out_dir: str | Path, deblurrer: D
                 eta = (total_px - frac_px) / rate if rate > 0 and frac_px > 0 else None
                 yield TileProgress(i, n, str(src), k, tiles, eta)
             del rgb
-            write_image(out, result, like=info, format=format, quality=quality)
+            if not keep_metadata:
+                info.exif = info.icc = None
+            write_image(out, result, like=info, format=format, quality=quality, bit_depth=bit_depth)
         except Cancelled:
             cancelled = True
             break
