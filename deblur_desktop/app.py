@@ -97,10 +97,10 @@ def _dark_palette() -> QPalette:
     return p
 
 
-def apply_palette(app: QApplication) -> None:
+def apply_palette(app: QApplication, scheme: Qt.ColorScheme | None = None) -> None:
     """Fusion everywhere (same look on every OS), light or dark as the system says."""
-    dark = QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
-    app.setPalette(_dark_palette() if dark else app.style().standardPalette())
+    scheme = QGuiApplication.styleHints().colorScheme() if scheme is None else scheme
+    app.setPalette(_dark_palette() if scheme == Qt.ColorScheme.Dark else app.style().standardPalette())
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
                                QListWidget, QListWidgetItem, QProgressBar, QPushButton, QSpinBox, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -164,13 +164,8 @@ class EvaluateView(QWidget):
         self.summary = _table(["Model", "Metric", "Mean", "Std", "Min", "Max"], stretch=0)
         self.hist = pg.PlotWidget()
         self.hist.setBackground(None)
-        fg = self.palette().color(self.foregroundRole())  # readable in light and dark palettes
-        for side, text in (("bottom", "PSNR (dB)"), ("left", "images")):
-            ax = self.hist.getAxis(side)
-            ax.setPen(fg)
-            ax.setTextPen(fg)
-            ax.setLabel(text, color=fg.name())
-        self.hist.addLegend(offset=(-10, 10), labelTextColor=fg)
+        self.legend = self.hist.addLegend(offset=(-10, 10))
+        self._style_hist()
         self.hist.setMinimumHeight(120)
         self.per_image = _table(["Model", "Image", "PSNR", "SSIM"], stretch=1)
         self.per_image.setSortingEnabled(True)
@@ -289,8 +284,8 @@ class EvaluateView(QWidget):
         self.summary.setRowCount(0)
         self.per_image.setRowCount(0)
         self.hist.clear()
-        if self.save_dir is not None:
-            shutil.rmtree(self.save_dir, ignore_errors=True)
+        if self.save_dir is not None:  # thousands of PNGs for GoPro: delete them off the GUI thread
+            workers.start_call(shutil.rmtree, self.save_dir, ignore_errors=True, name="delete results")
             self.save_dir = None
 
     def _event(self, e) -> None:
@@ -336,6 +331,21 @@ class EvaluateView(QWidget):
             t.setItem(i, 1, QTableWidgetItem(metric + (" (dB)" if metric.startswith("PSNR") else "")))
             for c, v in enumerate((s.mean, s.std, s.min, s.max), 2):
                 t.setItem(i, c, NumItem(v, fmt))
+
+    def _style_hist(self) -> None:
+        fg = self.palette().color(self.foregroundRole())  # readable in light and dark palettes
+        for side, text in (("bottom", "PSNR (dB)"), ("left", "images")):
+            ax = self.hist.getAxis(side)
+            ax.setPen(fg)
+            ax.setTextPen(fg)
+            ax.setLabel(text, color=fg.name())
+        self.legend.setLabelTextColor(fg)
+
+    def changeEvent(self, e) -> None:
+        super().changeEvent(e)
+        if e.type() == QEvent.Type.PaletteChange:  # the system switched light <-> dark
+            self._style_hist()
+            self._draw_hist()
 
     def _draw_hist(self) -> None:
         self.hist.clear()

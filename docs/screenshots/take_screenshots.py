@@ -54,6 +54,14 @@ def main() -> int:
     pump(10, lambda: "PSNR" in tab.pair_info.text())
     tab.viewer.slider.setValue(420)
     shot("dataset.png")
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from deblur_desktop.app import apply_palette
+
+    apply_palette(QApplication.instance(), Qt.ColorScheme.Dark)  # what a dark desktop shows
+    shot("dataset-dark.png")
+    apply_palette(QApplication.instance())
 
     # 2. the evaluate view on the same pairs: every ticked model (the baseline at least)
     tab.right.setCurrentWidget(tab.evaluate)

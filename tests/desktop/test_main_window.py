@@ -70,3 +70,21 @@ def test_uncaught_exception_is_logged_to_the_user_log(isolated_settings):
         for h in [h for h in root.handlers if getattr(h, "_deblur", False)]:
             root.removeHandler(h)
             h.close()
+
+
+def test_palette_follows_a_dark_system_scheme(qapp):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QPalette
+
+    from deblur_desktop.app import apply_palette, make_app
+
+    app = make_app()
+    try:
+        apply_palette(app, Qt.ColorScheme.Dark)
+        pal = app.palette()
+        assert pal.color(QPalette.ColorRole.Window).lightness() < 80
+        assert pal.color(QPalette.ColorRole.WindowText).lightness() > 180  # readable on it
+        apply_palette(app, Qt.ColorScheme.Light)
+        assert app.palette().color(QPalette.ColorRole.Window).lightness() > 180
+    finally:
+        apply_palette(app)
