@@ -9,6 +9,7 @@ Big images go through `tiling` with a tile size chosen from free memory.
 """
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 from typing import Callable
@@ -58,10 +59,27 @@ def available_memory(device: torch.device) -> int:
     return int(min(avail * 0.25, 1 << 30))
 
 
+def fuse_batchnorm(module: nn.Module) -> int:
+    """Fold each eval-mode BatchNorm that directly follows a conv in an nn.Sequential
+    into that conv's weights (same function, one memory pass fewer). Returns the count."""
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    fused = 0
+    for seq in [m for m in module.modules() if isinstance(m, nn.Sequential)]:
+        for i in range(len(seq) - 1):
+            conv, bn = seq[i], seq[i + 1]
+            if isinstance(conv, (nn.Conv2d, nn.ConvTranspose2d)) and isinstance(bn, nn.BatchNorm2d):
+                seq[i] = fuse_conv_bn_eval(conv, bn, transpose=isinstance(conv, nn.ConvTranspose2d))
+                seq[i + 1] = nn.Identity()
+                fused += 1
+    return fused
+
+
 class Deblurrer:
     def __init__(self, generator: nn.Module, config: RunConfig, device: str | torch.device = "auto",
                  precision: str | None = None, channels_last: bool | None = None,
-                 context: int = CONTEXT, blend: int = BLEND, source: str | Path | None = None):
+                 context: int = CONTEXT, blend: int = BLEND, source: str | Path | None = None,
+                 fuse_bn: bool = True):
         self.config = config
         self.spec: ModelSpec = get_spec(config.model.name)
         self.device = device if isinstance(device, torch.device) else pick_device(device)
@@ -75,9 +93,15 @@ class Deblurrer:
         # for the seed model (docs/benchmarks-inference.md)
         self.channels_last = (self.device.type == "cuda") if channels_last is None else channels_last
         self.context, self.blend = context, blend
-        self.align = max(8, self.spec.size_multiple)
+        # Tile origins on the coarsest grid the net works on (a U-Net that pads itself
+        # to 2^levels exposes .multiple), so every tile sees the whole image's pixel grid.
+        self.align = math.lcm(16, self.spec.size_multiple, int(getattr(generator, "multiple", 1)))
         self.source = str(source) if source else None
-        g = generator.to(self.device).eval()
+        g = generator.eval()
+        if fuse_bn and any(isinstance(m, nn.BatchNorm2d) for m in g.modules()):
+            g = copy.deepcopy(g)  # never change the caller's (maybe still training) module
+            fuse_batchnorm(g)
+        g = g.to(self.device)
         if self.channels_last:
             g = g.to(memory_format=torch.channels_last)
         for p in g.parameters():
