@@ -120,7 +120,23 @@ def load_safetensors(path: str | Path) -> tuple[nn.Module, RunConfig]:
 
 
 def load_model(path: str | Path) -> tuple[nn.Module, RunConfig]:
-    """Generator (eval mode, CPU) and its config from a .safetensors export or a checkpoint."""
+    """Generator (eval mode, CPU) and its config from a .safetensors export or a checkpoint;
+    any other weights file is tried as a published model (core.models.imported, spandrel)."""
+    try:
+        return _load_ours(path)
+    except ValueError as ours:  # ModelLoadError, CheckpointError
+        # Only files that are not ours at all go on; a broken file of ours, or a pickle
+        # refused for holding code, keeps its own message.
+        if "Deblur Studio" not in str(ours):
+            raise
+    from core.models.imported import ImportRefused, load_published
+    try:
+        return load_published(path)
+    except ImportRefused as e:
+        raise ModelLoadError(path, e.problem) from None
+
+
+def _load_ours(path: str | Path) -> tuple[nn.Module, RunConfig]:
     path = Path(path)
     if not path.is_file():
         raise ModelLoadError(path, "file not found")

@@ -79,6 +79,11 @@ def get_spec(name: str) -> ModelSpec:
     try:
         return REGISTRY[name]
     except KeyError:
+        # Imported published models ("published:NAFNet") run like ours but are not in
+        # REGISTRY: they are built from their file and cannot be trained from scratch.
+        if name.startswith("published:"):
+            from core.models.imported import published_spec
+            return published_spec(name)
         raise UnknownModelError(name) from None
 
 
