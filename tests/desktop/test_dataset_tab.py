@@ -248,3 +248,25 @@ def test_sharp_only_folder_previews_synthetic_blur(qtbot, tab, tmp_path):
     qtbot.waitUntil(lambda: "PSNR" in tab.pair_info.text(), timeout=20_000)
     assert tab.viewer.labels == ["Synthetic blur", "Sharp"]
     assert not tab.evaluate.run_btn.isEnabled()  # nothing to score without real pairs
+
+
+def test_evaluating_a_model_file_goes_through_the_inference_engine(qtbot, tab, make_flat, tmp_path):
+    import torch
+
+    from core.config import RunConfig
+    from core.inference import export_safetensors
+    from core.models import build_generator
+
+    torch.manual_seed(0)
+    cfg = RunConfig()
+    cfg.model.options = {"num_residual_blocks": 1}  # a tiny seed generator
+    path = export_safetensors(build_generator(cfg.model), tmp_path / "tiny.safetensors", cfg)
+    open_and_wait(qtbot, tab, make_flat(n=2, size=(40, 52)))
+    ev = tab.evaluate
+    ev.add_model("tiny file", path)
+    ev.start()
+    qtbot.waitUntil(lambda: ev.job is None, timeout=60_000)
+    rows = [(ev.per_image.item(r, 0).text(), ev.per_image.item(r, 1).text()) for r in range(ev.per_image.rowCount())]
+    assert sorted(rows) == sorted([(m, f"img0{i}.png") for m in ("blurred input (baseline)", "tiny file")
+                                   for i in range(2)]), ev.status.text()
+    assert ev.result_path("tiny file", "img01.png").is_file()  # what a row click shows
