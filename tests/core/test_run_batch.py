@@ -108,6 +108,9 @@ def test_batch_mirrors_paths_and_reports_bad_files(tmp_path, deblurrer):
     assert "not a readable image" in failed["notes.png"]
     assert files_under(out) == ["a_sharp.jpg", "sub/b_sharp.png"]
     assert Image.open(out / "sub" / "b_sharp.png").mode == "RGBA"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (out / "a_sharp.jpg").stat().st_mode & 0o777 == 0o666 & ~umask  # not the temp file's 0600
     kinds = [type(e) for e in events]
     assert kinds.count(FileStarted) == 2 and kinds.count(FileDone) == 2 and kinds.count(FileFailed) == 2
     assert TileProgress in kinds
