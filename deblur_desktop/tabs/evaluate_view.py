@@ -23,31 +23,29 @@ from core.evaluate import (INF_CAP_DB, EvalFinished, EvalModel, EvalStarted, Eva
                            ModelSummary, markdown_summary, slug, write_csv)
 from core.events import Message
 from core.fileutil import atomic_write_text
-from core.paths import default_runs_dir, resource_path, user_data_dir
+from core.paths import default_runs_dir
 from deblur_desktop import workers
 from deblur_desktop.app import settings
 
 COLORS = ["#e0a030", "#3d7bd9", "#40b060", "#d04040", "#9a60d0", "#40b0b0"]
-MODEL_SUFFIXES = (".safetensors", ".pt", ".pth")
 
 
-def find_models() -> list[tuple[str, Path]]:
-    """(label, file) of the shipped default, the user's exported models and trained runs."""
+def find_models() -> list[tuple[str, Path, str]]:
+    """(label, file, tooltip) of the bundled models, the user's library and trained runs."""
+    from core.model_library import list_models
+
     out = []
-    default = resource_path("models", "default.safetensors")
-    if default.is_file():
-        out.append(("default model", default))
-    for d in (resource_path("models"), user_data_dir() / "models"):
-        if d.is_dir():
-            out += [(p.stem, p) for p in sorted(d.iterdir())
-                    if p.suffix in MODEL_SUFFIXES and p != default]
+    for c in list_models():
+        label = "default model" if c.kind == "bundled" and c.name == "default" else c.name
+        params = f", {c.parameters:,} parameters" if c.parameters else ""
+        out.append((label, Path(c.file), f"{c.architecture} ({c.kind}{params})\n{c.file}"))
     runs = default_runs_dir()
     if runs.is_dir():
         for run in sorted(runs.iterdir()):
             for kind in ("best", "last"):
                 ck = run / "checkpoints" / f"{kind}.pt"
                 if ck.is_file():
-                    out.append((f"run {run.name} ({kind})", ck))
+                    out.append((f"run {run.name} ({kind})", ck, f"training run checkpoint\n{ck}"))
                     break
     return out
 
@@ -219,8 +217,8 @@ class EvaluateView(QWidget):
         self.models.clear()
         self._add_item("blurred input (baseline)", EvalModel.baseline(), True,
                        "The blurred image scored against the sharp one: what every model must beat")
-        for label, path in find_models():
-            self._add_item(label, (label, path), label == "default model", str(path))
+        for label, path, tip in find_models():
+            self._add_item(label, (label, path), label == "default model", tip)
         for label, choice, checked in kept:
             self.add_model(label, choice, checked)
 

@@ -270,3 +270,20 @@ def test_evaluating_a_model_file_goes_through_the_inference_engine(qtbot, tab, m
     assert sorted(rows) == sorted([(m, f"img0{i}.png") for m in ("blurred input (baseline)", "tiny file")
                                    for i in range(2)]), ev.status.text()
     assert ev.result_path("tiny file", "img01.png").is_file()  # what a row click shows
+
+
+def test_model_list_offers_library_models_and_trained_runs(qtbot, tab, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # platformdirs' user data dir
+    from core.paths import default_runs_dir, user_data_dir
+
+    ck = default_runs_dir() / "seed-1" / "checkpoints" / "best.pt"
+    ck.parent.mkdir(parents=True)
+    ck.write_bytes(b"x")
+    (user_data_dir() / "models").mkdir(parents=True)
+    (user_data_dir() / "models" / "mine.safetensors").write_bytes(b"x")
+    tab.evaluate.refresh_models()
+    items = {tab.evaluate.models.item(i).text(): tab.evaluate.models.item(i).data(Qt.ItemDataRole.UserRole)
+             for i in range(tab.evaluate.models.count())}
+    assert items["run seed-1 (best)"] == ("run seed-1 (best)", ck)
+    assert items["mine"][1] == user_data_dir() / "models" / "mine.safetensors"
+    assert "blurred input (baseline)" in items
