@@ -7,7 +7,6 @@ every DDP rank can compute its share of the same epoch order.
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -158,6 +157,3 @@ class PairDataset(Dataset):
     def name(self, i: int) -> str:
         return self.pairs[i].name
 
-
-def describe(pairs: list[ImagePair]) -> str:
-    return ", ".join(sorted({str(Path(p.sharp).parent) for p in pairs})[:3])
