@@ -30,22 +30,23 @@ from deblur_desktop.app import settings
 COLORS = ["#e0a030", "#3d7bd9", "#40b060", "#d04040", "#9a60d0", "#40b0b0"]
 
 
-def find_models() -> list[tuple[str, Path, str]]:
-    """(label, file, tooltip) of the bundled models, the user's library and trained runs."""
+MODEL_SUFFIXES = (".safetensors", ".pt", ".pth")  # what a model file chooser offers
+
+
+def find_models() -> list[tuple[str, Path]]:
+    """(label, file) of the bundled models, the user's library and trained runs.
+    (The Deblur tab offers the same list.)"""
     from core.model_library import list_models
 
-    out = []
-    for c in list_models():
-        label = "default model" if c.kind == "bundled" and c.name == "default" else c.name
-        params = f", {c.parameters:,} parameters" if c.parameters else ""
-        out.append((label, Path(c.file), f"{c.architecture} ({c.kind}{params})\n{c.file}"))
+    out = [("default model" if c.kind == "bundled" and c.name == "default" else c.name, Path(c.file))
+           for c in list_models()]
     runs = default_runs_dir()
     if runs.is_dir():
         for run in sorted(runs.iterdir()):
             for kind in ("best", "last"):
                 ck = run / "checkpoints" / f"{kind}.pt"
                 if ck.is_file():
-                    out.append((f"run {run.name} ({kind})", ck, f"training run checkpoint\n{ck}"))
+                    out.append((f"run {run.name} ({kind})", ck))
                     break
     return out
 
@@ -217,8 +218,8 @@ class EvaluateView(QWidget):
         self.models.clear()
         self._add_item("blurred input (baseline)", EvalModel.baseline(), True,
                        "The blurred image scored against the sharp one: what every model must beat")
-        for label, path, tip in find_models():
-            self._add_item(label, (label, path), label == "default model", tip)
+        for label, path in find_models():
+            self._add_item(label, (label, path), label == "default model", str(path))
         for label, choice, checked in kept:
             self.add_model(label, choice, checked)
 
@@ -232,7 +233,7 @@ class EvaluateView(QWidget):
     def choose_model_file(self) -> None:
         start = settings().value("evaluate/last_model_folder", "", str)
         path, _ = QFileDialog.getOpenFileName(self, "Choose a model file", start,
-                                              "Models (*.safetensors *.pt *.pth);;All files (*)")
+                                              f"Models ({' '.join('*' + x for x in MODEL_SUFFIXES)});;All files (*)")
         if path:
             settings().setValue("evaluate/last_model_folder", str(Path(path).parent))
             self.add_model(Path(path).name, Path(path))
