@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any, Callable, Iterable
 
 import shiboken6
@@ -194,8 +195,9 @@ def stop_all(timeout_ms: int = 15_000) -> bool:
     jobs = live_jobs()
     for job in jobs:
         job.stop()
+    deadline = time.monotonic() + timeout_ms / 1000  # one budget for all, not one each
     for job in jobs:
-        job.wait(timeout_ms)
+        job.wait(max(0, int((deadline - time.monotonic()) * 1000)))
     for job in jobs:
         if job.is_running:
             log.warning("job %s did not stop within %d ms; dropping its results", job.name, timeout_ms)

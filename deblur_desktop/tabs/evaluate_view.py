@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
                                QListWidget, QListWidgetItem, QProgressBar, QPushButton, QSpinBox, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -165,6 +165,9 @@ class EvaluateView(QWidget):
         self.hist.setBackground(None)
         self.legend = self.hist.addLegend(offset=(-10, 10))
         self._style_hist()
+        # redraw the histogram at most twice a second while scores stream in
+        self._hist_dirty = False
+        self._hist_timer = QTimer(self, interval=500, timeout=self._redraw_if_dirty)
         self.hist.setMinimumHeight(120)
         self.per_image = _table(["Model", "Image", "PSNR", "SSIM"], stretch=1)
         self.per_image.setSortingEnabled(True)
@@ -291,6 +294,8 @@ class EvaluateView(QWidget):
         if isinstance(e, EvalStarted):
             self.progress.setRange(0, max(1, e.images * len(e.models)))
             self.progress.setValue(0)
+            self.progress.setFormat("%v / %m images")
+            self._hist_timer.start()
             self.status.setText(str(e))
             self.per_image.setColumnCount(4 + (2 if e.shift else 0) + 1)
             heads = ["Model", "Image", "PSNR", "SSIM"]
@@ -301,6 +306,7 @@ class EvaluateView(QWidget):
             self.progress.setValue(self._done_images)
             self._add_row(e.row)
             self.psnrs.setdefault(e.row.model, []).append(e.row.psnr)
+            self._hist_dirty = True
         elif isinstance(e, ModelSummary):
             self._add_summary(e)
             self._draw_hist()
@@ -346,7 +352,12 @@ class EvaluateView(QWidget):
             self._style_hist()
             self._draw_hist()
 
+    def _redraw_if_dirty(self) -> None:
+        if self._hist_dirty:
+            self._draw_hist()
+
     def _draw_hist(self) -> None:
+        self._hist_dirty = False
         self.hist.clear()
         vals = {m: np.minimum(v, INF_CAP_DB) for m, v in self.psnrs.items() if v}
         if not vals:
@@ -370,6 +381,7 @@ class EvaluateView(QWidget):
 
     def _finished(self) -> None:
         self.job = None
+        self._hist_timer.stop()
         if self.progress.maximum() == 0:
             self.progress.setRange(0, 1)
         self._update_buttons()
