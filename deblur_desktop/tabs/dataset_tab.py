@@ -27,14 +27,12 @@ from deblur_desktop.widgets.thumbnail_grid import ThumbnailGrid
 MAX_RECENT = 10
 
 
-def synth_preview(sharp: np.ndarray, seed: int) -> np.ndarray | None:
-    """Synthetic camera-shake blur of a float HxWx3 image, or None without core.data.synth."""
-    try:
-        import torch
+def synth_preview(sharp: np.ndarray, seed: int) -> np.ndarray:
+    """Synthetic camera-shake blur of a float HxWx3 image, as training would make it."""
+    import torch  # late: keeps importing the tab light; this runs on a worker thread
 
-        from core.data import synth
-    except ImportError:
-        return None
+    from core.data import synth
+
     rng = np.random.default_rng(seed)
     x = torch.from_numpy(np.ascontiguousarray(sharp.transpose(2, 0, 1)))
     # sharp_prob=0: training keeps a few pairs unblurred, a preview should always show blur
@@ -43,15 +41,11 @@ def synth_preview(sharp: np.ndarray, seed: int) -> np.ndarray | None:
 
 
 def load_pair(pair: ImagePair) -> dict:
-    """Worker thread: both images as uint8 plus PSNR/SSIM of blurred vs sharp."""
+    """Worker thread: both images as uint8 plus PSNR/SSIM of blurred vs sharp. Sharp-only
+    data gets a synthetic blur, seeded by the file name so a photo always shows the same."""
     sharp = read_rgb(pair.sharp)
     synthetic = pair.blur is None
-    if synthetic:
-        blur = synth_preview(sharp, seed=zlib.crc32(pair.sharp.name.encode()))
-        if blur is None:
-            return {"pair": pair, "sharp": to_uint8(sharp), "blur": None}
-    else:
-        blur = read_rgb(pair.blur)
+    blur = synth_preview(sharp, zlib.crc32(pair.sharp.name.encode())) if synthetic else read_rgb(pair.blur)
     b, s = to_uint8(blur), to_uint8(sharp)
     out = {"pair": pair, "sharp": s, "blur": b, "synthetic": synthetic}
     if b.shape == s.shape:
@@ -223,11 +217,6 @@ class DatasetTab(QWidget):
         self._pair_job = None
         pair: ImagePair = d["pair"]
         h, w = d["sharp"].shape[:2]
-        if d["blur"] is None:
-            self.viewer.set_images([("Sharp", d["sharp"])])
-            self.pair_info.setText(f"<b>{pair.name}</b> · {w}x{h} · sharp only "
-                                   "(synthetic blur preview needs core.data.synth)")
-            return
         label = "Synthetic blur" if d.get("synthetic") else "Blurred"
         self.viewer.set_images([(label, d["blur"]), ("Sharp", d["sharp"])])
         scores = (f" · {label} vs sharp: PSNR {d['psnr']:.2f} dB, SSIM {d['ssim']:.4f}"

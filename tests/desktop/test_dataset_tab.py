@@ -238,7 +238,6 @@ def test_evaluation_can_be_cancelled(qtbot, tab, make_flat):
 
 
 def test_sharp_only_folder_previews_synthetic_blur(qtbot, tab, tmp_path):
-    pytest.importorskip("core.data.synth")
     d = tmp_path / "photos"
     d.mkdir()
     rng = np.random.default_rng(0)
