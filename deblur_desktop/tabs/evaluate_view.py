@@ -54,8 +54,9 @@ def find_models() -> list[tuple[str, Path]]:
 class EvalRun:
     """The job: loads the chosen models and runs core's Evaluation (worker thread)."""
 
-    def __init__(self, data: str, choices: list, shift: int, y_channel: bool, save_dir: Path):
-        self.data, self.choices = data, choices
+    def __init__(self, data: str, choices: list, shift: int, y_channel: bool, save_dir: Path,
+                 limit: int | None = None):
+        self.data, self.choices, self.limit = data, choices, limit
         self.shift, self.y_channel, self.save_dir = shift, y_channel, save_dir
         self.ev: Evaluation | None = None
         self._stop = False
@@ -82,7 +83,7 @@ class EvalRun:
                 yield Message("info", f"Loading {choice[0]} from {choice[1]} …")
             models.append(self._model(choice))
         ev = Evaluation(self.data, models, shift=self.shift, y_channel=self.y_channel,
-                        save_images=self.save_dir)
+                        limit=self.limit, save_images=self.save_dir)
         self.ev = ev
         if self._stop:
             ev.request_stop()
@@ -146,6 +147,8 @@ class EvaluateView(QWidget):
         self.shift = QSpinBox(minimum=0, maximum=8, suffix=" px")
         self.shift.setToolTip("Also score the best alignment within ± this many pixels "
                               "(Levin-style benchmarks, whose blurred images are shifted)")
+        self.limit = QSpinBox(minimum=0, maximum=1_000_000, specialValueText="all")
+        self.limit.setToolTip("Score only the first N pairs (a quick look on a CPU)")
         self.y_channel = QCheckBox("Y channel")
         self.y_channel.setToolTip("Score BT.601 luma instead of RGB (the RealBlur convention)")
         self.run_btn = QPushButton("Evaluate")
@@ -154,7 +157,8 @@ class EvaluateView(QWidget):
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
         orow = QHBoxLayout()
-        for w in (QLabel("Shift ±"), self.shift, self.y_channel, self.run_btn, self.cancel_btn):
+        for w in (QLabel("Images:"), self.limit, QLabel("Shift ±"), self.shift, self.y_channel,
+                  self.run_btn, self.cancel_btn):
             orow.addWidget(w)
         orow.addWidget(self.progress, 1)
         self.status = QLabel("Open a data set with blurred/sharp pairs, tick models, then Evaluate.")
@@ -267,7 +271,8 @@ class EvaluateView(QWidget):
             return
         self._clear_results()
         self.save_dir = Path(tempfile.mkdtemp(prefix="deblur-eval-"))
-        self.run = EvalRun(self.data, choices, self.shift.value(), self.y_channel.isChecked(), self.save_dir)
+        self.run = EvalRun(self.data, choices, self.shift.value(), self.y_channel.isChecked(), self.save_dir,
+                           limit=self.limit.value() or None)
         self.progress.setRange(0, 0)  # busy until EvalStarted says how many
         self.status.setText(f"Starting the evaluation of {len(choices)} model(s) …")
         self.job = workers.start_job(self.run, on_event=self._event, on_done=self._done,

@@ -227,14 +227,16 @@ def test_evaluation_can_be_cancelled(qtbot, tab, make_flat):
         time.sleep(0.2)
         return x01
 
-    open_and_wait(qtbot, tab, make_flat(n=6))
+    open_and_wait(qtbot, tab, make_flat(n=8))
     ev = tab.evaluate
+    ev.limit.setValue(6)  # only the first 6 of the 8 pairs
     ev.add_model("slow", EvalModel("slow", slow, "test"))
     ev.start()
     qtbot.waitUntil(lambda: ev.per_image.rowCount() >= 7, timeout=20_000)  # baseline done, slow started
     ev.cancel_btn.click()
     qtbot.waitUntil(lambda: ev.job is None, timeout=10_000)
     assert 7 <= ev.per_image.rowCount() < 12 and "stopped" in ev.status.text()
+    assert ev.progress.maximum() == 12  # 6 pairs x 2 models
 
 
 def test_sharp_only_folder_previews_synthetic_blur(qtbot, tab, tmp_path):
