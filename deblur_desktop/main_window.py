@@ -20,6 +20,7 @@ from deblur_desktop.app import app_icon, log_file, settings
 from deblur_desktop.tabs.dataset_tab import DatasetTab
 from deblur_desktop.tabs.deblur_tab import DeblurTab
 from deblur_desktop.tabs.train_tab import TrainTab
+from deblur_desktop.widgets.drop_zone import local_paths
 
 log = logging.getLogger(__name__)
 PHOTO_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.bmp);;All files (*)"
@@ -48,6 +49,7 @@ class MainWindow(QMainWindow):
         for tab, name in ((self.dataset_tab, "Dataset"), (self.train_tab, "Train"), (self.deblur_tab, "Deblur")):
             self.tabs.addTab(tab, name)
         self.setCentralWidget(self.tabs)
+        self.setAcceptDrops(True)  # photos/folders dropped where no tab takes them go to Deblur
         self._build_menus()
         self.device = device_text()
         self.device_label = QLabel(f"Device: {self.device}")
@@ -102,6 +104,16 @@ class MainWindow(QMainWindow):
         hook = getattr(self.deblur_tab, "open_photos", None)
         if hook is not None:
             hook(paths)
+
+    def dragEnterEvent(self, event) -> None:
+        if local_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = local_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.open_photos(paths)
 
     def about_text(self) -> str:
         import PySide6

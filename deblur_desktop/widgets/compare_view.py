@@ -1,4 +1,5 @@
-"""Compare images: a before/after split slider or side by side, with synced zoom and pan.
+"""Compare images: a before/after split slider, side by side, or flicker (hold the button
+or Space to see the first image in place of the second), with synced zoom and pan.
 
 All panes share one `ViewState` (scale and the image point at the pane centre), so a
 wheel zoom or a drag in any pane moves every pane the same way. Fit shows the whole
@@ -8,7 +9,7 @@ pixels the model produced are what you see).
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSizePolicy,
                                QStackedWidget, QVBoxLayout, QWidget)
@@ -72,6 +73,12 @@ class ImagePane(QWidget):
     def to_image(self, p: QPointF) -> QPointF:
         s, c = self.transform()
         return QPointF(c.x() + (p.x() - self.width() / 2) / s, c.y() + (p.y() - self.height() / 2) / s)
+
+    def visible_image_rect(self) -> QRect:
+        """The part of the image shown in the pane, in image pixels."""
+        iw, ih = self.image_size()
+        a, b = self.to_image(QPointF(0, 0)), self.to_image(QPointF(self.width(), self.height()))
+        return QRectF(a, b).toAlignedRect().intersected(QRect(0, 0, iw, ih))
 
     # ---- painting ----------------------------------------------------------------
     def _target(self) -> QRectF:
@@ -155,7 +162,7 @@ class ImagePane(QWidget):
 class CompareView(QWidget):
     """`set_images([("Blurred", a), ("Sharp", b), ...])` with uint8 arrays or QImages."""
 
-    MODES = ("Split", "Side by side")
+    MODES = ("Split", "Side by side", "Flicker")
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -165,14 +172,19 @@ class CompareView(QWidget):
 
         self.mode = QComboBox()
         self.mode.addItems(self.MODES)
-        self.mode.setToolTip("Split: one image with a before/after divider; side by side: every image")
+        self.mode.setToolTip("Split: one image with a before/after divider; side by side: every image; "
+                             "flicker: the second image, hold the button or Space to see the first")
+        self.hold_btn = QPushButton("Hold: original")
+        self.hold_btn.setToolTip("Shows the first image while held (Space works too)")
+        self.hold_btn.setVisible(False)
+        self.holding = False
         self.fit_btn = QPushButton("Fit")
         self.one_btn = QPushButton("1:1")
         self.one_btn.setToolTip("One image pixel per screen pixel (double-click an image to toggle)")
         self.zoom_label = QLabel()
         self.zoom_label.setMinimumWidth(48)
         bar = QHBoxLayout()
-        for w in (QLabel("View:"), self.mode, self.fit_btn, self.one_btn, self.zoom_label):
+        for w in (QLabel("View:"), self.mode, self.hold_btn, self.fit_btn, self.one_btn, self.zoom_label):
             bar.addWidget(w)
         bar.addStretch(1)
 
@@ -185,6 +197,9 @@ class CompareView(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.split_pane)
         self.stack.addWidget(self.side)
+        self.flicker_pane = ImagePane(self.state)
+        self.stack.addWidget(self.flicker_pane)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # for Space in flicker mode
 
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 1000)
@@ -201,6 +216,8 @@ class CompareView(QWidget):
         self.slider.valueChanged.connect(self._split_changed)
         self.fit_btn.clicked.connect(self.state.set_fit)
         self.one_btn.clicked.connect(self.one_to_one)
+        self.hold_btn.pressed.connect(lambda: self.hold(True))
+        self.hold_btn.released.connect(lambda: self.hold(False))
         self.state.changed.connect(self._show_zoom)
         self._show_zoom()
 
@@ -220,7 +237,32 @@ class CompareView(QWidget):
             pane.setVisible(i < len(self.images))
             pane.set_images(self.images[i:i + 1], self.labels[i:i + 1])
         self.slider.setEnabled(len(self.images) > 1)
+        self.hold_btn.setEnabled(len(self.images) > 1)
+        self._show_flicker()
         self._show_zoom()
+
+    def hold(self, on: bool) -> None:
+        """Flicker: show the first image while held, the second otherwise."""
+        self.holding = on
+        self._show_flicker()
+
+    def _show_flicker(self) -> None:
+        i = 0 if self.holding or len(self.images) < 2 else 1
+        self.flicker_pane.set_images(self.images[i:i + 1], self.labels[i:i + 1])
+
+    def keyPressEvent(self, e) -> None:
+        if e.key() == Qt.Key.Key_Space and self.stack.currentIndex() == 2:
+            if not e.isAutoRepeat():
+                self.hold(True)
+            return
+        super().keyPressEvent(e)
+
+    def keyReleaseEvent(self, e) -> None:
+        if e.key() == Qt.Key.Key_Space and self.stack.currentIndex() == 2:
+            if not e.isAutoRepeat():
+                self.hold(False)
+            return
+        super().keyReleaseEvent(e)
 
     def clear(self) -> None:
         self.set_images([])
@@ -231,6 +273,7 @@ class CompareView(QWidget):
     def _mode_changed(self, i: int) -> None:
         self.stack.setCurrentIndex(i)
         self.slider.setVisible(i == 0)
+        self.hold_btn.setVisible(i == 2)
         self._show_zoom()
 
     def _split_changed(self, v: int) -> None:
@@ -238,7 +281,8 @@ class CompareView(QWidget):
         self.split_pane.update()
 
     def current_pane(self) -> ImagePane:
-        return self.split_pane if self.stack.currentIndex() == 0 else self.side_panes[0]
+        i = self.stack.currentIndex()
+        return self.split_pane if i == 0 else self.flicker_pane if i == 2 else self.side_panes[0]
 
     def one_to_one(self) -> None:
         pane = self.current_pane()

@@ -1,0 +1,230 @@
+"""The Deblur tab's work off the GUI thread: expand drops into queue items, run the
+batch through core's `deblur_paths`, deblur a crop for a preview, load comparisons.
+
+Nothing here touches a widget; the tab runs these with `workers.start_job/start_call`.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.data.imageio import ImageReadError, image_size, is_image_path, read_image, read_rgb, to_uint8
+from core.events import BatchFinished, FileFailed, Message
+
+OUTPUT_TAG = "_deblurred"  # default output folder: a sibling "<name>_deblurred"
+MAX_CROP = 768  # "try on a crop" deblurs at most this many px per side: a quick preview
+
+
+@dataclass
+class QueueItem:
+    path: Path  # absolute
+    root: Path  # the dropped folder (or a dropped file's folder): outputs mirror paths below it
+    rel: Path  # path relative to root
+    bytes: int = 0
+    width: int = 0
+    height: int = 0
+    status: str = "queued"  # queued | running | done | skipped | failed
+    reason: str = ""  # why skipped / failed; header problems of a queued file
+    out_path: str = ""
+    usable: bool = True  # False: skipped when added (not an image...), never run
+
+    @property
+    def key(self) -> str:
+        return str(self.path)
+
+    @property
+    def pixels(self) -> int:
+        return self.width * self.height
+
+
+@dataclass
+class OutputOptions:
+    folder: str = ""  # "" = next to each source: <name>_deblurred
+    keep_structure: bool = True
+    suffix: str = ""
+    format: str | None = None  # None = as the input; "png" | "jpeg" | "tiff"
+    quality: int = 95
+    bit_depth: int | None = None  # 16 for "TIFF 16-bit"
+    keep_metadata: bool = True
+    existing: str = "skip"  # "skip" | "overwrite"
+    tile: int | None = None  # None = auto from free memory; 0 = whole image
+
+
+def default_output_root(root: Path) -> Path:
+    return root.with_name(root.name + OUTPUT_TAG) if root.name else root / OUTPUT_TAG.strip("_")
+
+
+def output_root(item: QueueItem, opts: OutputOptions) -> Path:
+    return Path(opts.folder).expanduser() if opts.folder else default_output_root(item.root)
+
+
+def output_folder(item: QueueItem, opts: OutputOptions) -> Path:
+    base = output_root(item, opts)
+    return base / item.rel.parent if opts.keep_structure else base
+
+
+# ---- expanding drops -----------------------------------------------------------------
+def _hidden(rel: Path) -> bool:
+    return any(part.startswith(".") for part in rel.parts)
+
+
+def expand_paths(paths: list[str], known: set[str] | frozenset = frozenset()) -> list[QueueItem]:
+    """Queue items for dropped files and folders (folders recursively), in order.
+    Non-images become skipped items with the reason; paths in `known` are left out."""
+    items: list[QueueItem] = []
+    seen = set(known)
+    for raw in paths:
+        p = Path(os.path.abspath(os.path.expanduser(raw)))
+        if p.is_dir():
+            root = p
+            files = sorted(f for f in p.rglob("*") if f.is_file() and not _hidden(f.relative_to(p)))
+        else:
+            root, files = p.parent, [p]
+        for f in files:
+            if str(f) in seen:
+                continue
+            seen.add(str(f))
+            rel = f.relative_to(root)
+            item = QueueItem(f, root, rel)
+            try:
+                item.bytes = f.stat().st_size
+            except OSError:
+                item.status, item.reason, item.usable = "skipped", "file not found", False
+                items.append(item)
+                continue
+            if not is_image_path(f):
+                item.status, item.usable = "skipped", False
+                item.reason = f"not a supported image ({f.suffix or 'no extension'}; " \
+                              "PNG, JPEG, TIFF, WebP and BMP are)"
+            elif any(part.endswith(OUTPUT_TAG) for part in rel.parts[:-1]):
+                item.status, item.usable = "skipped", False
+                item.reason = f"in an output folder (*{OUTPUT_TAG}) of an earlier run"
+            else:
+                try:
+                    item.width, item.height = image_size(f)
+                except ImageReadError as e:
+                    item.reason = e.problem  # stays queued: the batch reports it as failed
+            items.append(item)
+    return items
+
+
+# ---- models --------------------------------------------------------------------------
+_cache: dict[tuple[str, str], object] = {}
+_cache_lock = threading.Lock()
+
+
+def get_deblurrer(model: str | Path, device: str):
+    """A loaded Deblurrer, kept for the next batch or crop (only the latest one: a model
+    may hold GPU memory)."""
+    from core.inference import Deblurrer  # late: torch start-up stays off the GUI thread
+
+    key = (str(model), device)
+    with _cache_lock:
+        if key not in _cache:
+            _cache.clear()
+            _cache[key] = Deblurrer.from_file(model, device=device)
+        return _cache[key]
+
+
+def model_info(path: str | Path) -> str:
+    """'seed · 8.13 M parameters · 31.0 MB file' for the model picker."""
+    from core.inference import load_model
+
+    g, cfg = load_model(path)
+    params = sum(p.numel() for p in g.parameters())
+    return f"{cfg.model.name} · {params / 1e6:.2f} M parameters · {Path(path).stat().st_size / 1e6:.1f} MB file"
+
+
+# ---- the batch -----------------------------------------------------------------------
+class BatchRun:
+    """Deblur `items` with core's `deblur_paths`, one call per output folder (that is how
+    outputs keep the folder structure), then one summing `BatchFinished`. Cancel stops
+    between tiles; nothing half-written stays behind (core writes atomically)."""
+
+    def __init__(self, items: list[QueueItem], model: str | Path, device: str, opts: OutputOptions):
+        self.items, self.model, self.device, self.opts = list(items), model, device, opts
+        self._stop = threading.Event()
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+    def __iter__(self):
+        from core.inference.batch import OutputFolderError, deblur_paths
+
+        t0 = time.perf_counter()
+        d = get_deblurrer(self.model, self.device)
+        yield Message("info", f"Deblurring {len(self.items)} photo(s) with {d.describe()}")
+        groups: dict[Path, list[str]] = {}
+        for it in self.items:
+            groups.setdefault(output_folder(it, self.opts), []).append(it.key)
+        o = self.opts
+        done = skipped = 0
+        failures: list[list[str]] = []
+        cancelled = False
+        for folder, srcs in groups.items():
+            if self._stop.is_set():
+                cancelled = True
+                break
+            try:
+                for ev in deblur_paths(srcs, folder, d, suffix=o.suffix, existing=o.existing, format=o.format,
+                                       quality=o.quality, tile=o.tile, cancel=self._stop.is_set,
+                                       keep_metadata=o.keep_metadata, bit_depth=o.bit_depth):
+                    if isinstance(ev, BatchFinished):
+                        done, skipped = done + ev.done, skipped + ev.skipped
+                        failures += [list(f) for f in ev.failures]
+                        cancelled = ev.cancelled
+                    elif not isinstance(ev, Message):
+                        yield ev
+            except OutputFolderError as e:  # e.g. read-only: every file of that folder fails
+                for s in srcs:
+                    failures.append([s, str(e)])
+                    yield FileFailed(0, len(srcs), s, str(e))
+            if cancelled:
+                break
+        roots = sorted({str(output_root(it, o)) for it in self.items})
+        fin = BatchFinished(done, skipped, len(failures), cancelled or self._stop.is_set(),
+                            time.perf_counter() - t0, failures, roots[0] if len(roots) == 1 else "")
+        yield fin
+        return fin
+
+
+# ---- previews ------------------------------------------------------------------------
+def load_compare(src: str, out: str | None) -> dict:
+    """Original and (when there is one) result as uint8, for the compare view."""
+    original = to_uint8(read_rgb(Path(src)))
+    result = to_uint8(read_rgb(Path(out))) if out and Path(out).is_file() else None
+    return {"src": src, "original": original, "result": result}
+
+
+def crop_box(rect: tuple[int, int, int, int], width: int, height: int) -> tuple[int, int, int, int]:
+    """(x, y, w, h) inside the image and at most MAX_CROP per side, about the same centre."""
+    x, y, w, h = rect
+    x0, y0 = max(0, x), max(0, y)
+    x1, y1 = min(width, x + w), min(height, y + h)
+    cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
+    w, h = min(x1 - x0, MAX_CROP), min(y1 - y0, MAX_CROP)
+    x0 = min(max(0, cx - w // 2), width - w)
+    y0 = min(max(0, cy - h // 2), height - h)
+    return x0, y0, max(w, 1), max(h, 1)
+
+
+def try_crop(src: str, rect: tuple[int, int, int, int], model: str | Path, device: str,
+             cancel=None) -> dict:
+    """Deblur only the visible part of a photo: the original, and the original with the
+    deblurred crop pasted in (same size, so the view keeps its zoom and position)."""
+    rgb, _ = read_image(src)
+    h, w = rgb.shape[:2]
+    x, y, cw, ch = crop_box(rect, w, h)
+    d = get_deblurrer(model, device)
+    m = d.context  # the network sees past the crop's edges, as it would in the full run
+    ya, xa = max(0, y - m), max(0, x - m)
+    region = rgb[ya:min(h, y + ch + m), xa:min(w, x + cw + m)]
+    t0 = time.perf_counter()
+    sharp = d.deblur(region, cancel=cancel)
+    pasted = rgb.copy()
+    pasted[y:y + ch, x:x + cw] = sharp[y - ya:y - ya + ch, x - xa:x - xa + cw]
+    return {"src": src, "original": to_uint8(rgb), "result": to_uint8(pasted), "box": (x, y, cw, ch),
+            "seconds": time.perf_counter() - t0}

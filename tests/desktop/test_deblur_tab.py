@@ -1,0 +1,224 @@
+"""Deblur tab: drops fill the queue, a batch writes named outputs with their ICC profile,
+Cancel stops within one image leaving no partial files, a corrupt file fails alone,
+the compare view flickers and previews a crop."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageCms
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from deblur_desktop import workers
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    """A tiny random seed generator written through the real checkpoint + export path."""
+    from core.config import RunConfig
+    from core.inference import export_safetensors
+    from core.models import build_generator
+    from core.training.checkpoint import save_checkpoint
+
+    d = tmp_path_factory.mktemp("models")
+    cfg = RunConfig()
+    cfg.model.options = {"num_residual_blocks": 1}
+    torch.manual_seed(0)
+    save_checkpoint(d / "tiny.pt", cfg, build_generator(cfg.model), epoch=1)
+    return export_safetensors(d / "tiny.pt", d / "tiny.safetensors")
+
+
+@pytest.fixture
+def tab(qtbot, tiny_model):
+    from deblur_desktop.tabs.deblur_tab import DeblurTab
+
+    t = DeblurTab()
+    qtbot.addWidget(t)
+    t.resize(1200, 760)
+    t.show()
+    t.set_model_file(str(tiny_model))
+    t.device.setCurrentText("cpu")
+    yield t
+    t.shutdown()
+    assert workers.stop_all(10_000)
+
+
+def photo(path, h=48, w=64, seed=0, **save):
+    a = (np.random.default_rng(seed).random((h, w, 3)) * 255).astype(np.uint8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(a).save(path, **save)
+    return path
+
+
+def drop(widget, *paths):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    ev = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                    Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    widget.dropEvent(ev)
+    return ev
+
+
+def add_and_wait(qtbot, tab, *paths, rows):
+    drop(tab, *paths)
+    qtbot.waitUntil(lambda: tab.queue.rowCount() == rows, timeout=10_000)
+
+
+def status(tab, name):
+    it = next(i for i in tab.queue.items if i.path.name == name)
+    return it.status, it.reason
+
+
+def run_and_wait(qtbot, tab, timeout=30_000):
+    assert tab.start_btn.isEnabled()
+    tab.start_btn.click()
+    assert tab.job is not None and not tab.options.isEnabled()
+    qtbot.waitUntil(lambda: tab.job is None, timeout=timeout)
+
+
+def files_under(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def test_dropped_folder_fills_the_queue_and_lists_non_images_as_skipped(qtbot, tab, tmp_path):
+    src = tmp_path / "trip"
+    photo(src / "a.png")
+    photo(src / "day2" / "b.jpg", seed=1)
+    (src / "notes.txt").write_text("not a photo")
+    (src / ".thumbs.png").write_bytes(b"hidden files are left out")
+    ev = drop(tab, src)
+    assert ev.isAccepted()
+    qtbot.waitUntil(lambda: tab.queue.rowCount() == 3, timeout=10_000)
+    names = [str(it.rel) for it in tab.queue.items]
+    assert names == ["a.png", "day2/b.jpg", "notes.txt"]
+    assert status(tab, "a.png") == ("queued", "") and status(tab, "b.jpg") == ("queued", "")
+    st, why = status(tab, "notes.txt")
+    assert st == "skipped" and "not a supported image" in why and ".txt" in why
+    assert tab.queue.item(0, 1).text().startswith("64×48")  # size column
+    assert tab.queue.item(2, 2).text().startswith("skipped")
+    assert "2 photo(s)" in tab.queue_info.text() and tab.start_btn.isEnabled()
+    qtbot.waitUntil(lambda: tab.queue.item(1, 0).icon().pixmap(40, 40).toImage().pixelColor(20, 20).alpha() == 255,
+                    timeout=10_000)  # a thumbnail replaced the translucent placeholder
+    drop(tab, src / "a.png", src)  # the same files again: listed once
+    qtbot.wait(300)
+    qtbot.waitUntil(lambda: not tab._scans, timeout=10_000)
+    assert tab.queue.rowCount() == 3
+
+
+def test_batch_writes_named_outputs_keeps_icc_and_reruns_with_new_options(qtbot, tab, tmp_path):
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    src = tmp_path / "in"
+    photo(src / "a.png", icc_profile=icc)
+    photo(src / "sub" / "b.jpg", seed=1, icc_profile=icc, quality=95)
+    add_and_wait(qtbot, tab, src, rows=2)
+    tab.suffix.setText("_sharp")
+    run_and_wait(qtbot, tab)
+    out = tmp_path / "in_deblurred"  # the default: a sibling folder, originals untouched
+    assert files_under(out) == ["a_sharp.png", "sub/b_sharp.jpg"]
+    assert files_under(src) == ["a.png", "sub/b.jpg"]
+    for f in ("a_sharp.png", "sub/b_sharp.jpg"):
+        with Image.open(out / f) as im:
+            assert im.info.get("icc_profile") == icc and im.size == (64, 48)
+    assert status(tab, "a.png")[0] == "done" and status(tab, "b.jpg")[0] == "done"
+    assert "2 done, 0 skipped, 0 failed" in tab.summary.text() and tab.open_out_btn.isEnabled()
+    assert "MP/s" in tab.rate.text() and tab.total_bar.value() == 1000
+    assert tab.output_dirs == [str(out)]
+    # the first finished file is shown: original vs result
+    qtbot.waitUntil(lambda: tab.compare.labels == ["Original", "Deblurred"], timeout=10_000)
+
+    # all done: Start runs them again with the new options (16-bit TIFF, no metadata, flat)
+    tab.format.setCurrentText("TIFF 16-bit")
+    tab.keep_meta.setChecked(False)
+    tab.keep_structure.setChecked(False)
+    run_and_wait(qtbot, tab)
+    import tifffile
+
+    for name in ("a_sharp.tif", "b_sharp.tif"):
+        with tifffile.TiffFile(out / name) as t:
+            assert t.pages[0].dtype == np.uint16 and 34675 not in t.pages[0].tags  # no ICC tag
+    assert tab.last_result.done == 2
+
+
+def test_cancel_stops_within_one_image_and_leaves_no_partial_files(qtbot, tab, tmp_path, monkeypatch):
+    from core.inference.deblur import Deblurrer
+
+    run = Deblurrer._run
+
+    def slow(self, tile):  # a tile takes long enough for the click to land inside photo 2
+        time.sleep(0.4)
+        return run(self, tile)
+
+    monkeypatch.setattr(Deblurrer, "_run", slow)
+    src = tmp_path / "batch"
+    for i in range(3):
+        photo(src / f"p{i}.png", seed=i)
+    add_and_wait(qtbot, tab, src, rows=3)
+    seen = []
+    tab.queue.itemChanged.connect(lambda cell: seen.append((cell.row(), cell.text())) if cell.column() == 2 else None)
+    tab.start_btn.click()
+    qtbot.waitUntil(lambda: status(tab, "p1.png")[0] == "running", timeout=20_000)
+    t0 = time.perf_counter()
+    tab.cancel_btn.click()
+    qtbot.waitUntil(lambda: tab.job is None, timeout=10_000)
+    assert time.perf_counter() - t0 < 2.0  # within one tile, not the rest of the batch
+    out = tmp_path / "batch_deblurred"
+    assert files_under(out) == ["p0.png"]  # no p1 (partial or whole), no temp files
+    assert status(tab, "p0.png")[0] == "done"
+    assert status(tab, "p1.png") == ("queued", "cancelled") and status(tab, "p2.png")[0] == "queued"
+    assert not any(r == 2 and t.startswith("running") for r, t in seen)  # photo 3 never started
+    assert tab.last_result.cancelled and "Cancelled" in tab.summary.text()
+    assert tab.start_btn.isEnabled() and not tab.cancel_btn.isEnabled()
+
+
+def test_corrupt_file_fails_while_the_others_finish(qtbot, tab, tmp_path):
+    src = tmp_path / "mixed"
+    photo(src / "a.png")
+    (src / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really a png")
+    photo(src / "c.png", seed=2)
+    add_and_wait(qtbot, tab, src, rows=3)
+    run_and_wait(qtbot, tab)
+    st, why = status(tab, "broken.png")
+    assert st == "failed" and "not a readable image" in why
+    assert status(tab, "a.png")[0] == "done" and status(tab, "c.png")[0] == "done"
+    assert files_under(tmp_path / "mixed_deblurred") == ["a.png", "c.png"]
+    assert "2 done, 0 skipped, 1 failed" in tab.summary.text()
+
+
+def test_flicker_and_try_on_the_visible_area(qtbot, tab, tmp_path):
+    src = photo(tmp_path / "big.png", h=96, w=96)
+    add_and_wait(qtbot, tab, src, rows=1)
+    qtbot.waitUntil(lambda: tab.compare.labels == ["Original"], timeout=10_000)  # selected on arrival
+    v = tab.compare
+    pane = v.split_pane
+    pane.zoom_at(QPointF(pane.width() / 2, pane.height() / 2), 4 * pane.transform()[0])  # zoom in: part in view
+    box = pane.visible_image_rect()
+    assert 0 < box.width() < 96 and 0 < box.height() <= 96
+    assert tab.crop_btn.isEnabled()
+    tab.crop_btn.click()
+    qtbot.waitUntil(lambda: len(v.labels) == 2 and v.labels[1].startswith("Preview"), timeout=20_000)
+    orig = np.asarray(Image.open(src).convert("RGB"))
+    res = v.images[1]
+    res = np.frombuffer(res.constBits(), np.uint8).reshape(res.height(), res.bytesPerLine())[:, :96 * 3]
+    changed = np.abs(res.reshape(96, 96, 3).astype(int) - orig).sum(axis=2) > 0
+    ys, xs = np.nonzero(changed)
+    assert changed.any() and xs.min() >= box.x() and xs.max() < box.x() + box.width()
+    assert ys.min() >= box.y() and ys.max() < box.y() + box.height()
+    assert not changed[:, :box.x()].any()  # outside the visible area: the original
+    # flicker: the second image, the first while held
+    v.set_mode("Flicker")
+    assert v.flicker_pane.labels[0].startswith("Preview") and v.hold_btn.isVisible()
+    qtbot.mousePress(v.hold_btn, Qt.MouseButton.LeftButton)
+    assert v.flicker_pane.labels == ["Original"]
+    qtbot.mouseRelease(v.hold_btn, Qt.MouseButton.LeftButton)
+    assert v.flicker_pane.labels[0].startswith("Preview")
+
+
+def test_files_dropped_on_the_window_go_to_the_deblur_tab(qtbot, window, tmp_path):
+    a = photo(tmp_path / "loose" / "a.png")
+    ev = drop(window, a)
+    assert ev.isAccepted() and window.tabs.currentWidget() is window.deblur_tab
+    qtbot.waitUntil(lambda: window.deblur_tab.queue.rowCount() == 1, timeout=10_000)
+    assert window.deblur_tab.queue.items[0].path == a
