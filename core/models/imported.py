@@ -109,6 +109,8 @@ class PublishedNet(nn.Module):
         self.net = descriptor.model  # a submodule, so .to() and .eval() reach the weights
         self._call = descriptor.__call__  # not an attribute nn.Module would register twice
         self.architecture = descriptor.architecture.id
+        # Deblurrer aligns tile origins to this, so tiles see the whole image's grid
+        self.multiple = descriptor.size_requirements.multiple_of
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self._call(x)
