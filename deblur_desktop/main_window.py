@@ -4,7 +4,8 @@ Tab contract (each tab is a QWidget in its own module under tabs/, imported here
 - constructed with no arguments; reads/writes its own keys via `deblur_desktop.app.settings()`
 - runs long work only through `deblur_desktop.workers` (never on the GUI thread)
 - optional hooks the window calls: `open_folder(path)` (Dataset), `open_photos(paths)`
-  (Deblur), `shutdown()` (stop its jobs; called on close before `workers.stop_all()`)
+  (Deblur), `confirm_close()` (False keeps the window open), `shutdown()` (stop its jobs;
+  called on close before `workers.stop_all()`)
 """
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ class MainWindow(QMainWindow):
         self.deblur_tab = DeblurTab()
         for tab, name in ((self.dataset_tab, "Dataset"), (self.train_tab, "Train"), (self.deblur_tab, "Deblur")):
             self.tabs.addTab(tab, name)
+        self.dataset_tab.dataset_loaded.connect(self.train_tab.set_dataset)  # "train on what I opened"
         self.setCentralWidget(self.tabs)
         self.setAcceptDrops(True)  # photos/folders dropped where no tab takes them go to Deblur
         self._build_menus()
@@ -156,6 +158,11 @@ class MainWindow(QMainWindow):
         if self._closing:
             event.accept()
             return
+        for tab in (self.dataset_tab, self.train_tab, self.deblur_tab):
+            ask = getattr(tab, "confirm_close", None)  # e.g. "training is running: stop it?"
+            if ask is not None and not ask():
+                event.ignore()
+                return
         self._closing = True
         self._save()
         self.statusBar().showMessage("Stopping background work…")

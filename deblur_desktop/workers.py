@@ -33,6 +33,12 @@ MIN_POOL_THREADS = 8
 _live: set["Job"] = set()
 
 
+class _Carried(Exception):
+    """Carries a RuntimeError out of a job. superqt takes a RuntimeError raised by the
+    generator for a deleted worker and drops it: no errored, no finished, a job that
+    never ends. torch raises RuntimeErrors (CUDA out of memory too)."""
+
+
 def in_gui_thread() -> bool:
     app = QCoreApplication.instance()
     return app is not None and QThread.currentThread() is app.thread()
@@ -66,6 +72,8 @@ class Job:
                     item = next(it)
                 except StopIteration as e:
                     return e.value
+                except RuntimeError as e:
+                    raise _Carried(e) from e
                 yield item
             return None
         finally:
@@ -149,6 +157,8 @@ def start_job(source: Iterable, on_event: Callable[[Any], None] | None = None,
             on_done(value)
 
     def _errored(exc):
+        if isinstance(exc, _Carried):
+            exc = exc.__cause__
         log.error("job %s failed", job.name, exc_info=(type(exc), exc, exc.__traceback__))
         if alive():
             on_error(exc)
