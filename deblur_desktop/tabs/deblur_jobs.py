@@ -97,8 +97,7 @@ def expand_paths(paths: list[str], known: set[str] | frozenset = frozenset()) ->
                 continue
             if not is_image_path(f):
                 item.status, item.usable = "skipped", False
-                item.reason = f"not a supported image ({f.suffix or 'no extension'}; " \
-                              "PNG, JPEG, TIFF, WebP and BMP are)"
+                item.reason = f"not a supported image type ({f.suffix or 'no extension'})"
             elif any(part.endswith(OUTPUT_TAG) for part in rel.parts[:-1]):
                 item.status, item.usable = "skipped", False
                 item.reason = f"in an output folder (*{OUTPUT_TAG}) of an earlier run"

@@ -535,6 +535,10 @@ class DeblurTab(QWidget):
         self.summary.setText(text)
         if not fin.cancelled:
             self.total_bar.setValue(1000)
+        if self.t_first is not None and self.done_px:
+            secs = time.perf_counter() - self.t_first
+            self.rate.setText(f"{self.done_px / 1e6:.1f} MP in {duration(secs)} · "
+                              f"{self.done_px / 1e6 / max(secs, 1e-6):.2f} MP/s")
         self.photo_bar.setFormat("")
         self.open_out_btn.setEnabled(any(Path(d).is_dir() for d in self.output_dirs))
 

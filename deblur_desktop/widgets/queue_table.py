@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QStyledItemDelegate, QTableWidget,
+                               QTableWidgetItem)
 
 from deblur_desktop.tabs.deblur_jobs import QueueItem
 
@@ -15,8 +16,17 @@ STATUS_COLORS = {"done": "#40a060", "failed": "#d04040", "skipped": "#8c8c8c", "
 
 
 def size_text(item: QueueItem) -> str:
-    mb = f"{item.bytes / 1e6:.1f} MB" if item.bytes >= 100_000 else f"{item.bytes / 1e3:.0f} kB"
+    n = item.bytes
+    mb = f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.0f} kB" if n >= 1000 else f"{n} B"
     return f"{item.width}×{item.height} · {mb}" if item.width else mb
+
+
+class ElideRight(QStyledItemDelegate):
+    """Status texts: the start says what happened; the tooltip has the whole reason."""
+
+    def initStyleOption(self, option, index) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideRight
 
 
 class QueueTable(QTableWidget):
@@ -36,7 +46,8 @@ class QueueTable(QTableWidget):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setWordWrap(False)
-        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # file names keep their extension
+        self.setItemDelegateForColumn(2, ElideRight(self))
         head = self.horizontalHeader()
         head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         head.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)

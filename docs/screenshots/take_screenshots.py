@@ -85,7 +85,7 @@ def main() -> int:
     shot("dataset-sharp-only.png")
 
     # 4. the other tabs as they are now
-    for i, name in ((1, "train.png"), (2, "deblur.png")):
+    for i, name in ((1, "train.png"),):  # deblur.png: take_deblur_screenshot.py (a real batch)
         win.tabs.setCurrentIndex(i)
         shot(name)
     win.tabs.setCurrentIndex(0)
