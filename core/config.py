@@ -42,6 +42,7 @@ class ModelConfig:
 class LossConfig:
     pixel: str = "l1"
     pixel_weight: float = 100.0  # the report: G loss = BCE + 100 x L1
+    psnr_weight: float = 0.0  # PSNR loss on [0,1] images (NAFNet's), in units of 10 dB
     fft_weight: float = 0.0
     ssim_weight: float = 0.0
     gan: bool = True
@@ -62,7 +63,10 @@ class TrainConfig:
     scheduler: str = "constant"
     warmup_steps: int = 0
     grad_clip: float = 0.0
-    ema_decay: float = 0.0
+    ema_decay: float = 0.0  # > 0: validate and save the EMA of G's weights as the model
+    grad_accum: int = 1  # split each batch into this many chunks (same gradients, less memory)
+    compile: bool = False  # torch.compile the generator (GPU; did not help on the 2-core CPU)
+    init_from: str = ""  # fine-tune: start from this checkpoint's generator (and D when it fits)
     log_every: int = 5  # the report logged D/G loss every 5 steps
     seed: int = 0
     device: str = "auto"

@@ -52,6 +52,23 @@ register(ModelSpec(
 ))
 
 
+def _register_seed_plus() -> None:
+    from core.models import seed_plus
+    from core.models.blocks import PatchDiscriminator
+
+    register(ModelSpec(
+        name="seed-plus",
+        description="The report's generator fixed: no BatchNorm, resize-conv upsampling, global residual; PatchGAN D",
+        build_generator=lambda num_residual_blocks=6: seed_plus.Generator(num_residual_blocks),
+        build_discriminator=lambda **o: PatchDiscriminator(**o),
+        value_range="unit",
+        default_options={"num_residual_blocks": 6},
+    ))
+
+
+_register_seed_plus()
+
+
 def _register_nafnet(name: str, description: str) -> None:
     from core.models.blocks import PatchDiscriminator
     from core.models.nafnet import SIZES, NAFNet

@@ -31,6 +31,9 @@ from core.events import CheckpointSaved, Event, Finished, Message, RunStarted, S
 from core.metrics import finite_mean, psnr, ssim
 from core.models import build_discriminator, build_generator, get_spec, run_generator
 from core.training.checkpoint import CheckpointError, load_checkpoint, load_state, save_checkpoint
+from core.losses import ADVERSARIAL_LOSSES, PIXEL_LOSSES
+from core.training.ema import EMA
+from core.training.optim import OPTIMIZERS, SCHEDULERS, lr_factor, make_optimizer, set_lr
 from core.training.step import gan_step
 
 CKPT_DIR = "checkpoints"
@@ -54,6 +57,17 @@ def check_config(cfg: RunConfig) -> None:
     for name in ("lr_g", "lr_d"):
         if getattr(t, name) <= 0:
             raise ConfigError(f"{name} must be positive (got {getattr(t, name)})")
+    for what, value, allowed in (("optimizer", t.optimizer, OPTIMIZERS), ("scheduler", t.scheduler, SCHEDULERS),
+                                 ("pixel loss", cfg.loss.pixel, PIXEL_LOSSES),
+                                 ("adversarial loss", cfg.loss.adversarial, ADVERSARIAL_LOSSES)):
+        if value not in allowed:
+            raise ConfigError(f"unknown {what} {value!r} (choose from {', '.join(allowed)})")
+    if not 0 <= t.ema_decay < 1:
+        raise ConfigError(f"ema_decay must be in [0, 1) (got {t.ema_decay})")
+    if not 1 <= t.grad_accum <= t.batch_size:
+        raise ConfigError(f"grad_accum must be between 1 and the batch size {t.batch_size} (got {t.grad_accum})")
+    if t.init_from and not Path(t.init_from).is_file():
+        raise ConfigError(f"init_from: {t.init_from}: checkpoint not found")
 
 
 class Trainer:
@@ -130,15 +144,18 @@ class Trainer:
         if t.channels_last:
             g = g.to(memory_format=torch.channels_last)
             d = d.to(memory_format=torch.channels_last) if d is not None else None
-        opt_g = torch.optim.Adam(g.parameters(), lr=t.lr_g, betas=tuple(t.betas))
-        opt_d = torch.optim.Adam(d.parameters(), lr=t.lr_d, betas=tuple(t.betas)) if d is not None else None
+        opt_g = make_optimizer(t, g, t.lr_g)
+        opt_d = make_optimizer(t, d, t.lr_d) if d is not None else None
         scaler = torch.amp.GradScaler("cuda") if amp == torch.float16 else None
+        notes = []
 
         steps = math.ceil(len(train_ds) / t.batch_size)
         epoch, done_steps, global_step = 1, 0, 0
         best_val, best_epoch = math.inf, 0
         if ckpt is not None:
-            load_state(g, ckpt["generator"], self.last_path, "generator")
+            # With EMA on, "generator" holds the averaged weights (the model every tool
+            # loads) and "generator_raw" the weights being trained.
+            load_state(g, ckpt.get("generator_raw", ckpt["generator"]), self.last_path, "generator")
             if d is not None and "discriminator" in ckpt:
                 load_state(d, ckpt["discriminator"], self.last_path, "discriminator")
                 opt_d.load_state_dict(ckpt["opt_d"])
@@ -150,6 +167,17 @@ class Trainer:
             best_val, best_epoch = ckpt["best_val"], ckpt["best_epoch"]
             if done_steps >= steps:  # that epoch was finished and validated
                 epoch, done_steps = epoch + 1, 0
+        elif t.init_from:
+            notes.append(self._init_from(Path(t.init_from), g, d))
+        ema = None
+        if t.ema_decay > 0:
+            ema = EMA(g, t.ema_decay, updates=ckpt.get("ema_updates", global_step) if ckpt is not None else 0)
+            if ckpt is not None and "generator_raw" in ckpt:
+                load_state(ema.model, ckpt["generator"], self.last_path, "EMA generator")
+        g_eval = ema.model if ema is not None else g  # what is validated and saved as the model
+        g_train = torch.compile(g) if t.compile else g
+        total_steps = t.epochs * steps
+        adv_warmup = cfg.loss.d_warmup_steps
 
         self.run_dir.mkdir(parents=True, exist_ok=True)
         cfg.save(self.run_dir / "config.json")
@@ -171,13 +199,17 @@ class Trainer:
                          scaler=scaler.state_dict() if scaler is not None else {})
             if d is not None:
                 state.update(discriminator=d.state_dict(), opt_d=opt_d.state_dict())
-            save_checkpoint(path, cfg, g, **state)
+            if ema is not None:
+                state.update(generator_raw=g.state_dict(), ema_updates=ema.updates)
+            save_checkpoint(path, cfg, g_eval, **state)
             return emit(CheckpointSaved(str(path), kind, ep, global_step))
 
         try:
             if pairset.problems:
                 yield emit(Message("warning", f"{len(pairset.problems)} file(s) skipped: "
                                    + "; ".join(str(p) for p in pairset.problems[:3])))
+            for note in notes:
+                yield emit(Message("info", note))
             yield emit(RunStarted(str(self.run_dir), cfg.model.name, describe_device(dev), t.epochs, steps,
                                   epoch, len(train_ds), len(val_ds), resumed=ckpt is not None))
             t0 = time.perf_counter()
@@ -196,8 +228,14 @@ class Trainer:
                     sharp = spec.to_model(sharp.to(dev, non_blocking=True))
                     if t.channels_last:
                         blur, sharp = blur.contiguous(memory_format=torch.channels_last), sharp.contiguous(memory_format=torch.channels_last)
-                    losses = gan_step(g, d, opt_g, opt_d, blur, sharp, cfg.loss, amp, dev, scaler,
-                                      use_gan=use_gan)
+                    factor = lr_factor(t, global_step, total_steps)
+                    set_lr(opt_g, t.lr_g, factor)
+                    set_lr(opt_d, t.lr_d, factor)
+                    losses = gan_step(g_train, d, opt_g, opt_d, blur, sharp, cfg.loss, amp, dev, scaler,
+                                      use_gan=use_gan, adv_on=global_step >= adv_warmup, to01=spec.from_model,
+                                      grad_clip=t.grad_clip, accum=t.grad_accum)
+                    if ema is not None:
+                        ema.update(g)
                     global_step += 1
                     seen += blur.shape[0]
                     done_steps = step
@@ -217,7 +255,7 @@ class Trainer:
                                             None if best_val == math.inf else best_val, str(self.run_dir)))
                         return
 
-                val_loss, p, s, samples = self._validate(g, spec, val_ds, dev, amp)
+                val_loss, p, s, samples = self._validate(g_eval, spec, val_ds, dev, amp)
                 is_best = val_loss < best_val
                 if is_best:
                     best_val, best_epoch = val_loss, epoch
@@ -236,6 +274,23 @@ class Trainer:
         finally:
             log.close()
             metrics.close()
+
+    def _init_from(self, path: Path, g, d) -> str:
+        """Fine-tuning: the checkpoint's generator (its saved model, the EMA one when it
+        had EMA) must fit this architecture; its discriminator is taken when it fits."""
+        src = load_checkpoint(path)
+        if src["config"].model.name != self.cfg.model.name:
+            raise CheckpointError(path, f"holds a {src['config'].model.name!r} model, this run trains "
+                                        f"{self.cfg.model.name!r}")
+        load_state(g, src["generator"], path, "generator")
+        took_d = False
+        if d is not None and "discriminator" in src:
+            try:
+                load_state(d, src["discriminator"], path, "discriminator")
+                took_d = True
+            except CheckpointError:
+                pass  # a different D (e.g. spectral norm on): it learns from scratch
+        return f"Fine-tuning from {path} (generator{' and discriminator' if took_d else ''})"
 
     @torch.inference_mode()
     def _validate(self, g, spec, val_ds: PairDataset, dev, amp):
