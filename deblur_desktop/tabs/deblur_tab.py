@@ -505,12 +505,10 @@ class DeblurTab(QWidget):
             self.n_finished += 1
             self.queue.set_status(ev.path, "done", f"{ev.seconds:.1f} s", out_path=ev.out_path)
             self._progress(self.done_px)
-            if self._shown in (None, ev.path):
-                row = self.queue.rows.get(ev.path)
-                if self._shown == ev.path:
-                    self.show_item(self.queue.get(ev.path))
-                elif row is not None:
-                    self.queue.selectRow(row)
+            if self._shown == ev.path:  # the photo in view is done: show its result
+                self.show_item(self.queue.get(ev.path))
+            elif self._shown is None and self.queue.currentRow() < 0:
+                self.queue.selectRow(self.queue.rows[ev.path])
         elif isinstance(ev, (FileSkipped, FileFailed)):
             it = self.queue.get(ev.path)
             self.total_px -= it.pixels if it else 0
@@ -556,12 +554,16 @@ class DeblurTab(QWidget):
 
     # ---- compare --------------------------------------------------------------------
     def show_item(self, item: QueueItem | None) -> None:
-        if item is None or not item.usable:
-            if item is not None:
-                self.view_info.setText(f"<b>{item.rel}</b> · skipped: {item.reason}")
-            return
         if self._view_job is not None:
-            self._view_job.abort()
+            self._view_job.abort()  # the user moved on: an older file must not pop up
+            self._view_job = None
+        if item is None or not item.usable:
+            if item is not None:  # nothing to show: say why instead of leaving another photo up
+                self._shown = None
+                self.compare.clear()
+                self.view_info.setText(f"<b>{item.rel}</b> · skipped: {item.reason}")
+                self._update_buttons()
+            return
         out = item.out_path if item.status == "done" else None
         self.view_info.setText(f"Loading {item.rel} …")
         self._view_job = workers.start_call(load_compare, item.key, out, on_done=self._view_loaded,
