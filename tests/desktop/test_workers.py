@@ -109,3 +109,17 @@ def test_stop_all_ends_every_job(qtbot):
     assert not any(j.is_running for j in jobs)
     assert workers.live_jobs() == []
     assert QThreadPool.globalInstance().activeThreadCount() == 0
+
+
+def test_a_runtime_error_still_reaches_on_error_and_ends_the_job(qtbot):
+    """torch raises RuntimeError (CUDA out of memory too); superqt alone would swallow it."""
+    errs, finished = [], []
+
+    def oom():
+        yield 1
+        raise RuntimeError("CUDA out of memory")
+
+    job = workers.start_job(oom(), on_error=errs.append, on_finished=lambda: finished.append(1))
+    assert job.wait(5000)
+    qtbot.waitUntil(lambda: bool(finished), timeout=2000)
+    assert type(errs[0]) is RuntimeError and "out of memory" in str(errs[0])
