@@ -71,6 +71,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         f = self.menuBar().addMenu("&File")
         self._action(f, "Open &dataset folder…", self.choose_dataset, QKeySequence.StandardKey.Open)
+        self.recent_menu = f.addMenu("Open &recent dataset")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._action(f, "Open &photos to deblur…", self.choose_photos, "Ctrl+Shift+O")
         f.addSeparator()
         self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -80,6 +82,13 @@ class MainWindow(QMainWindow):
         h = self.menuBar().addMenu("&Help")
         self._action(h, "&About Deblur Studio", self.about, QKeySequence.StandardKey.HelpContents)
         self._action(h, "Show &log file location", self.show_log_location)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for folder in settings().value("dataset/recent", [], list) or []:
+            self._action(self.recent_menu, folder, lambda _=False, f=folder: self.open_dataset(f))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
 
     # ---- actions ----------------------------------------------------------------
     def choose_dataset(self) -> None:
