@@ -22,12 +22,13 @@ class LayerNorm2d(nn.Module):
         self.weight = nn.Parameter(torch.ones(channels))
         self.bias = nn.Parameter(torch.zeros(channels))
         self.eps = eps
+        self.channels = channels  # a Python int: ONNX export needs a constant normalized_shape
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # One fused layer_norm kernel over the last axis of an NHWC view: on a CPU this
         # is several times faster than mean/var/normalise as separate memory passes
         # (and free of copies when the tensor is channels_last).
-        y = F.layer_norm(x.permute(0, 2, 3, 1), (x.shape[1],), self.weight, self.bias, self.eps)
+        y = F.layer_norm(x.permute(0, 2, 3, 1), (self.channels,), self.weight, self.bias, self.eps)
         return y.permute(0, 3, 1, 2)
 
 

@@ -12,23 +12,32 @@ from core.onnx_export import FORMAT, export_generator, onnx_metadata
 ort = pytest.importorskip("onnxruntime")
 
 
-@pytest.fixture(scope="module")
-def seed_file(tmp_path_factory):
-    """The default model's architecture (seed, 6 residual blocks), random weights."""
+@pytest.fixture(scope="module", params=["seed", "nafnet-s"])
+def model_file(request, tmp_path_factory):
+    """The shipped default's architecture (nafnet-s, scripts/train_default.json) and the
+    report's seed model (1 residual block: same layer types, quicker), random weights
+    (NAFNet starts as an identity: perturb it)."""
     torch.manual_seed(0)
     cfg = RunConfig()
+    cfg.model.name = request.param
+    if request.param == "seed":
+        cfg.model.options = {"num_residual_blocks": 1}
     g = build_generator(cfg.model).eval()
-    path = export_safetensors(g, tmp_path_factory.mktemp("m") / "seed.safetensors", cfg)
-    return path, g
+    if request.param.startswith("nafnet"):
+        with torch.no_grad():
+            for p in g.parameters():
+                p.add_(torch.randn_like(p) * 0.05)
+    path = export_safetensors(g, tmp_path_factory.mktemp("m") / f"{request.param}.safetensors", cfg)
+    return path, g, request.param
 
 
-def test_export_matches_pytorch_on_3x67x91(seed_file, tmp_path, capsys):
-    path, g = seed_file
-    out = tmp_path / "seed.onnx"
+def test_export_matches_pytorch_on_3x67x91(model_file, tmp_path, capsys):
+    path, g, name = model_file
+    out = tmp_path / f"{name}.onnx"
     assert main(["export", str(path), "-o", str(out)]) == 0
     assert "matches PyTorch" in capsys.readouterr().out
     sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
-    spec = get_spec("seed")
+    spec = get_spec(name)
     rng = np.random.default_rng(5)
     for h, w in ((67, 91), (50, 36)):  # padding to the size multiple inside the graph, dynamic sizes
         x = rng.random((1, 3, h, w), dtype=np.float32)
@@ -36,10 +45,11 @@ def test_export_matches_pytorch_on_3x67x91(seed_file, tmp_path, capsys):
             ref = run_generator(g, spec, torch.from_numpy(x)).numpy()
         got = sess.run(None, {"image": x})[0]
         assert got.shape == (1, 3, h, w)
+        assert np.abs(ref - x).mean() > 1e-3  # the model really changes the image
         assert np.abs(got - ref).max() < 1e-4
     meta = onnx_metadata(out)
-    assert meta["format"] == FORMAT and meta["model"] == "seed"
-    assert RunConfig.from_json(meta["config"]).model.name == "seed"
+    assert meta["format"] == FORMAT and meta["model"] == name
+    assert RunConfig.from_json(meta["config"]).model.name == name
 
 
 def test_export_refuses_a_graph_that_disagrees(tmp_path, monkeypatch):
