@@ -50,6 +50,9 @@ class MainWindow(QMainWindow):
         for tab, name in ((self.dataset_tab, "Dataset"), (self.train_tab, "Train"), (self.deblur_tab, "Deblur")):
             self.tabs.addTab(tab, name)
         self.dataset_tab.dataset_loaded.connect(self.train_tab.set_dataset)  # "train on what I opened"
+        for lister in (self.deblur_tab, getattr(self.dataset_tab, "evaluate", None)):
+            if hasattr(lister, "refresh_models"):  # a finished run's models appear there
+                self.train_tab.run_finished.connect(lambda _=None, f=lister.refresh_models: f())
         self.setCentralWidget(self.tabs)
         self.setAcceptDrops(True)  # photos/folders dropped where no tab takes them go to Deblur
         self._build_menus()

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea,
                                QSplitter, QVBoxLayout, QWidget)
 
 from core.config import ConfigError, RunConfig
 from core.events import CheckpointSaved, Finished, Message, RunStarted, Sample, Step, Validated
 from core.paths import default_runs_dir
+from core.training.presets import PRESETS, preset
 from deblur_desktop import workers
 from deblur_desktop.app import settings
 from deblur_desktop.widgets.config_form import ConfigForm
@@ -140,6 +141,14 @@ class TrainTab(QWidget):
         self.form = ConfigForm(self._initial_config(), choices=_choices(),
                                paths={"data.root": "dir", "train.init_from": "file"}, basic=BASIC)
         self.show_all = QCheckBox("Show all settings")
+        self.preset = QComboBox()
+        self.preset.addItem("Start from a preset…", "")
+        for name in PRESETS:
+            self.preset.addItem(f"Preset: {name}", name)
+        self.preset.setToolTip("Fill the form with a named recipe (deblur train --preset): report = the "
+                               "report's GAN exactly; best = what the quality study measured to work best. "
+                               "The data folder and device are kept.")
+        self.preset.setVisible(bool(PRESETS))
         self.from_dataset = QPushButton("Use the Dataset tab's folder")
         self.from_dataset.setEnabled(False)
         self.run_edit = QLineEdit()
@@ -180,6 +189,7 @@ class TrainTab(QWidget):
         il = QVBoxLayout(inner)
         il.setContentsMargins(0, 0, 6, 0)
         il.addWidget(self.from_dataset)
+        il.addWidget(self.preset)
         il.addWidget(self.form)
         il.addWidget(self.show_all)
         il.addStretch(1)
@@ -222,7 +232,6 @@ class TrainTab(QWidget):
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(5000)
-        self.log.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.log.setPlaceholderText("The training log (the same lines as `deblur train`).")
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.samples)
@@ -258,6 +267,7 @@ class TrainTab(QWidget):
         self.form.editors["model.name"].changed.connect(self._model_changed)
         self.run_edit.textChanged.connect(self._validate_timer.start)
         self.show_all.toggled.connect(self.form.set_show_all)
+        self.preset.activated.connect(lambda i: self.apply_preset(self.preset.itemData(i)))
         self.from_dataset.clicked.connect(lambda: self.use_folder(self.dataset_folder))
         run_browse.clicked.connect(self._choose_run_dir)
         self.start_btn.clicked.connect(self.start)
@@ -277,7 +287,10 @@ class TrainTab(QWidget):
         text = settings().value("train/config", "", str)
         if text:
             try:
-                return RunConfig.from_json(text)
+                cfg = RunConfig.from_json(text)
+                if cfg.data.root and not Path(cfg.data.root).is_dir():
+                    cfg.data.root = ""  # gone: let the Dataset tab's folder fill it
+                return cfg
             except (ConfigError, ValueError, TypeError):
                 pass  # a config from an older version: start from the defaults
         return RunConfig()
@@ -297,6 +310,19 @@ class TrainTab(QWidget):
         self.form.set_value("data.root", folder)
         if layout == "sharp-only" and "data.synthetic" in self.form.editors:
             self.form.set_value("data.synthetic", True)  # sharp photos train only with synthetic blur
+
+    def apply_preset(self, name: str) -> None:
+        if not name or self.is_running:
+            return
+        self.new_run()
+        cfg = preset(name)
+        keep = {k: self.form.value_or(k) for k in ("data.root", "data.synthetic", "train.device")}
+        self.form.set_config(cfg)
+        for k, v in keep.items():
+            if v is not None:
+                self.form.set_value(k, v)
+        self.preset.setCurrentIndex(0)
+        self._log(f"Form filled from preset {name!r}")
 
     def _model_changed(self, *_) -> None:
         """Options belong to an architecture (num_residual_blocks means nothing to NAFNet)."""
@@ -416,11 +442,15 @@ class TrainTab(QWidget):
     def fine_tune_from(self, path: str) -> None:
         """Start a new run from a checkpoint's weights, with its architecture."""
         self.new_run()
-        try:
-            import torch
-            ck = torch.load(path, map_location="cpu", weights_only=True)
-            src = RunConfig.from_dict(ck["config"]) if isinstance(ck.get("config"), dict) else None
-        except Exception:  # not a checkpoint of ours: check_config/Trainer will say why
+        p = Path(path)
+        try:  # the run's config.json when it sits in a run folder (no 100 MB load on this thread)
+            run_cfg = p.parent.parent / "config.json"
+            if p.parent.name == "checkpoints" and run_cfg.is_file():
+                src = RunConfig.load(run_cfg)
+            else:
+                from core.training.checkpoint import load_checkpoint
+                src = load_checkpoint(p)["config"]
+        except Exception:  # not a checkpoint of ours: the Trainer will say why
             src = None
         if src is not None:
             self.form.set_value("model.name", src.model.name)
@@ -495,7 +525,7 @@ class TrainTab(QWidget):
         self.pause_btn.setText("Continue" if paused else "Pause")
         self.stop_btn.setEnabled(running and not stopping)
         self.save_btn.setEnabled(running and not stopping)
-        for b in (self.resume_btn, self.finetune_btn, self.new_btn, self.show_all):
+        for b in (self.resume_btn, self.finetune_btn, self.new_btn, self.show_all, self.preset):
             b.setEnabled(not running)
         self.from_dataset.setEnabled(not running and bool(self.dataset_folder) and self.resume_dir is None)
         self.new_btn.setVisible(self.resume_dir is not None)
@@ -591,7 +621,8 @@ class TrainTab(QWidget):
                 and (run / "checkpoints" / "last.pt").is_file() and (run / "config.json").is_file()):
             self.resume_run(str(run), keep_curves=True)  # Start now continues it; "New run" leaves
         else:
-            self.run_edit.clear()  # a finished run's folder is taken: back to automatic
+            if self._finished_reason == "completed":
+                self.run_edit.clear()  # that folder holds a run now: back to automatic
             self.new_run()
         self._update_buttons()
         self.validate()

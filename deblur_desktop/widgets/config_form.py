@@ -191,6 +191,13 @@ class ConfigForm(QWidget):
         except (ValueError, TypeError) as e:
             raise ConfigError(f"{key}: {e}") from None
 
+    def value_or(self, key: str, default=None):
+        """The field's value, or `default` when it is missing or cannot be parsed."""
+        try:
+            return self.value(key) if key in self.editors else default
+        except ConfigError:
+            return default
+
     def set_value(self, key: str, v) -> None:
         self.editors[key].set(v)
 

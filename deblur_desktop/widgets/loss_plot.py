@@ -201,10 +201,24 @@ class LossPlot(QWidget):
             if log and can_log:
                 y = np.where(y > 0, y, np.nan)  # log10 of 0 or less is not drawable
             self.raw[key].setData(x, y)
+            self._fit_flat(key, y)
             if key in self.smoothed:
                 a = self._alpha()
                 self.smoothed[key].setData(x, ema(y, a) if a > 0 else y)
                 self.smoothed[key].setVisible(a > 0)
+
+    def _fit_flat(self, key: str, y: np.ndarray) -> None:
+        """A constant curve (the LR without a schedule) gets a sane range, not rounding noise."""
+        vb = self.plots[key].getViewBox()
+        finite = y[np.isfinite(y)]
+        if len(finite) and np.ptp(finite) <= 1e-6 * max(abs(finite).max(), 1e-30):
+            v = float(finite[0])
+            lo, hi = (v / 2, v * 2) if v > 0 else (v - 1, v + 1)
+            if self.log_scale.isChecked() and v > 0:
+                lo, hi = math.log10(lo), math.log10(hi)
+            vb.setYRange(lo, hi, padding=0)
+        else:
+            vb.enableAutoRange(axis="y")
 
     def _settings_changed(self, *_) -> None:
         self.smooth_label.setText(f"{self._alpha():.2f}")

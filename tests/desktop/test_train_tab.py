@@ -88,6 +88,12 @@ def test_form_is_generated_from_the_config_and_refuses_bad_values(tab, tmp_path)
     assert not tab.validate() and "is not a folder" in tab.problem.text()
     assert not tab.start()
 
+    f.set_value("data.root", str(tmp_path))
+    tab.apply_preset("best")  # a recipe from core; the data folder and device stay
+    cfg = tab.config()
+    assert cfg.model.name == "nafnet-s" and cfg.train.ema_decay > 0 and cfg.loss.adversarial == "ragan-ls"
+    assert cfg.data.root == str(tmp_path) and cfg.train.device == "cpu" and tab.validate()
+
 
 def test_tiny_run_fills_curves_samples_status_and_log(qtbot, tab, make_flat, tmp_path):
     root = make_flat(n=6, size=(64, 80))
@@ -128,7 +134,13 @@ def test_tiny_run_fills_curves_samples_status_and_log(qtbot, tab, make_flat, tmp
 
     tab.samples.slider.setValue(0)
     assert tab.samples.caption.text().startswith("Epoch 1")
+
+    tab.form.set_value("model.options", {})
+    tab.fine_tune_from(str(run / "checkpoints" / "best.pt"))  # its architecture comes along
+    assert tab.form.value("train.init_from") == str(run / "checkpoints" / "best.pt")
+    assert tab.form.value("model.options") == {"num_residual_blocks": 1} and "fine-tuned" in tab.mode.text()
     # Starting again into the same folder is refused: it holds a run now
+    assert tab.run_edit.text() == ""
     tab.run_edit.setText(str(run))
     assert not tab.validate() and "already holds a run" in tab.problem.text()
 
@@ -287,3 +299,19 @@ def test_run_config_form_round_trips_every_field(tab):
     cfg.model.options = {"num_residual_blocks": 3}
     tab.form.set_config(cfg)
     assert dataclasses.asdict(tab.form.config()) == dataclasses.asdict(cfg)
+
+
+def test_a_finished_runs_model_appears_in_the_deblur_tab(qtbot, window, make_flat, tmp_path, monkeypatch):
+    runs = tmp_path / "runs"  # stands in for the user's runs folder
+    monkeypatch.setattr("deblur_desktop.tabs.train_tab.default_runs_dir", lambda: runs)
+    monkeypatch.setattr("deblur_desktop.tabs.evaluate_view.default_runs_dir", lambda: runs)
+    tab = window.train_tab
+    configure(tab, make_flat(n=4, size=(64, 80)), "", epochs=1)
+    assert tab.run_edit.text() == ""  # automatic folder: <runs>/seed-<time>
+    tab.start()
+    wait_idle(qtbot, tab)
+    (run,) = runs.iterdir()
+    assert run.name.startswith("seed-") and (run / "checkpoints" / "best.pt").is_file()
+    labels = [window.deblur_tab.model.itemText(i) for i in range(window.deblur_tab.model.count())]
+    assert f"run {run.name} (best)" in labels
+    assert "The Deblur tab lists its best model" in tab.log_text()
