@@ -202,6 +202,9 @@ class LossPlot(QWidget):
                 y = np.where(y > 0, y, np.nan)  # log10 of 0 or less is not drawable
             self.raw[key].setData(x, y)
             self._fit_flat(key, y)
+            # whole steps/epochs on the x axis while there are few (no "epoch 1.5")
+            ax = self.plots[key].getAxis("bottom")
+            ax.setTickSpacing(*((1, 1) if len(x) and x.max() - x.min() < 10 else ()))
             if key in self.smoothed:
                 a = self._alpha()
                 self.smoothed[key].setData(x, ema(y, a) if a > 0 else y)
