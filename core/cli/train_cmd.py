@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 from core.config import RunConfig
+from core.losses import ADVERSARIAL_LOSSES
+from core.training.presets import PRESETS, preset
 from core.paths import default_runs_dir
 
 
@@ -16,6 +18,9 @@ def add_parser(sub) -> None:
                        "log.txt, metrics.jsonl and checkpoints/{last,best}.pt.")
     p.add_argument("--data", help="data folder: GoPro tree, blur/+sharp/ folders, RealBlur lists")
     p.add_argument("--config", type=Path, help="start from a config.json (flags below override it)")
+    p.add_argument("--preset", choices=PRESETS,
+                   help="start from a named recipe: report (the report's, = defaults) or best "
+                        "(nafnet-s, Charbonnier + FFT, light RaGAN-LS, AdamW + cosine, EMA); flags override it")
     p.add_argument("--model", help="registered model name (default: seed, the report's GAN)")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
@@ -25,22 +30,37 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int)
     p.add_argument("--log-every", type=int, help="log D/G loss every N steps (default 5, as the report)")
     p.add_argument("--no-gan", action="store_true", help="train the generator alone (pixel loss only)")
+    p.add_argument("--gan-loss", choices=ADVERSARIAL_LOSSES, help="adversarial loss (report: bce)")
+    p.add_argument("--adv-weight", type=float, help="weight of the adversarial term in G's loss")
+    p.add_argument("--ema", type=float, metavar="DECAY", help="keep an EMA of G's weights (e.g. 0.999); "
+                   "it is validated and saved as the model")
+    p.add_argument("--grad-accum", type=int, metavar="N", help="split each batch into N chunks (less memory)")
+    p.add_argument("--channels-last", action="store_true", help="channels_last memory format")
+    p.add_argument("--compile", action="store_true", help="torch.compile the generator (GPU)")
+    p.add_argument("--init-from", type=Path, metavar="CKPT",
+                   help="fine-tune: start from this checkpoint's generator (and discriminator when it fits)")
     p.add_argument("--synthetic", action="store_true", help="sharp-only folder: synthesise blur on the fly")
     p.add_argument("--workers", type=int, help="data loader worker processes")
     p.add_argument("--device", help="auto (default), cpu, cuda, cuda:N or mps")
     p.add_argument("--out", type=Path, help=f"run folder (default: {default_runs_dir()}/<model>-<time>)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    p.add_argument("--show-config", action="store_true", help="print the resulting config (JSON) and exit")
     p.set_defaults(func=run)
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
-    cfg = RunConfig.load(args.config) if args.config else RunConfig()
+    if args.config and args.preset:
+        from core.cli import CliError
+        raise CliError("--config and --preset both choose a starting config; give one")
+    cfg = RunConfig.load(args.config) if args.config else preset(args.preset or "report")
     if args.data:
         cfg.data.root = str(Path(args.data).expanduser().resolve())
     for arg, (section, name) in {
         "model": ("model", "name"), "epochs": ("train", "epochs"), "batch_size": ("train", "batch_size"),
         "crop": ("data", "crop"), "seed": ("train", "seed"), "workers": ("data", "num_workers"),
         "device": ("train", "device"), "log_every": ("train", "log_every"),
+        "gan_loss": ("loss", "adversarial"), "adv_weight": ("loss", "adv_weight"), "ema": ("train", "ema_decay"),
+        "grad_accum": ("train", "grad_accum"),
     }.items():
         v = getattr(args, arg)
         if v is not None:
@@ -53,6 +73,12 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         cfg.loss.gan = False
     if args.synthetic:
         cfg.data.synthetic = True
+    if args.channels_last:
+        cfg.train.channels_last = True
+    if args.compile:
+        cfg.train.compile = True
+    if args.init_from:
+        cfg.train.init_from = str(args.init_from.expanduser().resolve())
     return cfg
 
 
@@ -64,6 +90,9 @@ def run(args: argparse.Namespace) -> int:
         if not args.out:
             raise CliError("--resume needs --out RUN_DIR (the run folder to continue)")
         trainer = Trainer(None, args.out, resume=True, epochs=args.epochs, device=args.device)
+    elif args.show_config:
+        print(config_from_args(args).to_json())
+        return 0
     else:
         if not args.data and not args.config:
             raise CliError("--data DIR is required (or --config with data.root set)")
