@@ -72,14 +72,20 @@ def _require_onnx():
 
 
 def export_generator(generator: nn.Module, config: RunConfig, out: str | Path, *,
-                     check: bool = True, opset: int = OPSET) -> ExportReport:
-    """Export a generator built from `config` (registered architecture) to `out`."""
+                     check: bool = True, opset: int = OPSET, raw: bool = False) -> ExportReport:
+    """Export a generator built from `config` (registered architecture) to `out`.
+    `raw=True` exports the bare network (the model's own value range, sizes its spec
+    allows), for `OnnxGenerator`, where Deblurrer does the pre/post-processing."""
     onnx = _require_onnx()
     spec = get_spec(config.model.name)
-    graph = _Graph(generator.to("cpu").eval(), spec).eval()
+    generator = generator.to("cpu").eval()
+    graph = generator if raw else _Graph(generator, spec).eval()
     out = Path(out)
     gen = torch.Generator().manual_seed(0)
     example = torch.rand(CHECK_SHAPE, generator=gen)
+    if raw:  # what Deblurrer feeds the bare network: its value range, padded to its multiple
+        m = spec.size_multiple
+        example = spec.to_model(torch.rand(1, 3, -(-67 // m) * m, -(-91 // m) * m, generator=gen))
     with atomic_path(out) as tmp, warnings.catch_warnings():
         # the tracer warns that Python-side size arithmetic is traced; the dynamic-size
         # check below is what proves the padding follows the input size
@@ -89,13 +95,15 @@ def export_generator(generator: nn.Module, config: RunConfig, out: str | Path, *
                           dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"},
                                         "deblurred": {0: "batch", 2: "height", 3: "width"}})
         m = onnx.load(str(tmp))
+        io = ("float32 RGB Nx3xHxW in the model's value range (raw network)" if raw
+              else "float32 RGB Nx3xHxW in [0,1]")
         meta = {"format": FORMAT, "model": config.model.name, "config": config.to_json(),
-                "input": "float32 RGB Nx3xHxW in [0,1]", "output": "float32 RGB Nx3xHxW in [0,1]"}
+                "input": io, "output": io, "raw": str(raw).lower()}
         for k, v in meta.items():
             m.metadata_props.add(key=k, value=v)
         onnx.checker.check_model(m)
         onnx.save(m, str(tmp))
-        diff, how = (_compare(graph, tmp, example) if check
+        diff, how = (_compare(graph, tmp, example, spec if raw else None) if check
                      else (None, "not checked (check=False)"))
         if diff is not None and diff > TOLERANCE:
             raise ExportError(f"{out}: the ONNX graph differs from PyTorch by {diff:.2e} "
@@ -103,7 +111,8 @@ def export_generator(generator: nn.Module, config: RunConfig, out: str | Path, *
     return ExportReport(out, config.model.name, count_parameters(generator), diff, how)
 
 
-def _compare(graph: nn.Module, onnx_path: Path, example: torch.Tensor) -> tuple[float | None, str]:
+def _compare(graph: nn.Module, onnx_path: Path, example: torch.Tensor,
+             raw_spec: ModelSpec | None = None) -> tuple[float | None, str]:
     try:
         import onnxruntime as ort
     except ImportError:
@@ -111,7 +120,8 @@ def _compare(graph: nn.Module, onnx_path: Path, example: torch.Tensor) -> tuple[
     sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     worst = 0.0
     # the traced size and a different one (no padding needed): dynamic axes really work
-    for x in (example, torch.rand(1, 3, 48, 64, generator=torch.Generator().manual_seed(1))):
+    other = torch.rand(1, 3, 48, 64, generator=torch.Generator().manual_seed(1))
+    for x in (example, raw_spec.to_model(other) if raw_spec else other):
         with torch.inference_mode():
             ref = graph(x).numpy()
         got = sess.run(None, {"image": x.numpy()})[0]
@@ -140,3 +150,49 @@ def onnx_metadata(path: str | Path) -> dict[str, str]:
     if meta.get("format") != FORMAT:
         raise ExportError(f"{path}: not an ONNX file exported by Deblur Studio")
     return meta
+
+
+# ---- onnxruntime as an inference backend ----------------------------------------------
+# Measured faster than PyTorch on CPU for the default architecture (benchmarks/onnx_vs_torch.py,
+# docs/onnx.md), so Deblurrer can run the exported graph instead of the module.
+class OnnxGenerator(nn.Module):
+    """A raw exported network run by onnxruntime, usable where a generator is (Deblurrer):
+    same input and output as the PyTorch module, on the CPU."""
+
+    def __init__(self, onnx_path: str | Path, multiple: int = 1, threads: int | None = None):
+        super().__init__()
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise ExportError("the onnxruntime backend needs onnxruntime: pip install "
+                              "'deblur-studio[onnx]'") from None
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = threads or torch.get_num_threads()
+        self.session = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+        self.multiple = multiple  # Deblurrer aligns tiles to the network's own grid
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.session.run(None, {"image": x.detach().to("cpu", torch.float32).contiguous().numpy()})[0]
+        return torch.from_numpy(y).to(x.device)
+
+
+def onnx_deblurrer(model: str | Path | None, cache_dir: str | Path | None = None, **kwargs):
+    """A Deblurrer (CPU) whose network runs in onnxruntime. The model is exported once and
+    checked against PyTorch; the .onnx is cached by the model file's path, size and time."""
+    import hashlib
+
+    from core.inference import Deblurrer, load_model, resolve_model
+    from core.paths import user_data_dir
+
+    path = resolve_model(model)
+    g, cfg = load_model(path)
+    if cfg.model.name.startswith("published:"):
+        raise ExportError(f"{path}: the onnxruntime backend runs our architectures only")
+    st = path.stat()
+    key = hashlib.sha256(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
+    onnx_path = Path(cache_dir or user_data_dir() / "onnx-cache") / f"{path.stem}-{key}.onnx"
+    if not onnx_path.is_file():
+        export_generator(g, cfg, onnx_path, raw=True)
+    net = OnnxGenerator(onnx_path, multiple=int(getattr(g, "multiple", 1)))
+    kwargs.setdefault("source", path)
+    return Deblurrer(net, cfg, device="cpu", fuse_bn=False, **kwargs)

@@ -32,11 +32,13 @@ def add_parser(sub) -> None:
     p.add_argument("--out", type=Path, help=f"output folder (default: {user_data_dir()}/evaluations/<data>-<time>)")
     p.add_argument("--save-images", type=Path, metavar="DIR", help="also save every model's results as PNG here")
     p.add_argument("--device", help="auto (default), cpu, cuda, cuda:N or mps")
+    p.add_argument("--backend", choices=["torch", "onnxruntime"], default="torch",
+                   help="onnxruntime: run our models as ONNX on the CPU (faster there; docs/onnx.md)")
     p.add_argument("--quiet", action="store_true", help="print only the tables, not every image")
     p.set_defaults(func=run)
 
 
-def load_models(names: list[str], device: str | None):
+def load_models(names: list[str], device: str | None, backend: str = "torch"):
     """EvalModels for the names/paths given, through the inference engine (its tiling)."""
     from core.cli import CliError
     from core.evaluate import EvalModel
@@ -49,7 +51,11 @@ def load_models(names: list[str], device: str | None):
     out = []
     for name in names:
         path = resolve_model(name)
-        d = Deblurrer.from_file(path, device=device)
+        if backend == "onnxruntime":
+            from core.onnx_export import onnx_deblurrer
+            d = onnx_deblurrer(path)
+        else:
+            d = Deblurrer.from_file(path, device=device)
         label = name or f"default model ({path.name})"
         out.append(EvalModel(label, d.deblur, str(path)))
     return out
@@ -67,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--shift must be 0 or more pixels (got {args.shift})")
     models = [EvalModel.baseline()] if args.baseline else []
     if names:
-        models += load_models(names, args.device)
+        models += load_models(names, args.device, args.backend)
     ev = Evaluation(args.data, models, shift=args.shift, y_channel=args.y_channel,
                     split=args.split, limit=args.limit, save_images=args.save_images)
     out = args.out or user_data_dir() / "evaluations" / f"{Path(args.data).resolve().name}-{time.strftime('%Y%m%d-%H%M%S')}"

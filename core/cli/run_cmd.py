@@ -19,6 +19,8 @@ def add_parser(sub) -> None:
                                    "(default: the bundled default model)")
     p.add_argument("--device", default="auto", help="auto (default: CUDA > MPS > CPU), cpu, cuda, cuda:N or mps")
     p.add_argument("--precision", choices=["fp32", "fp16", "bf16"], help="GPU only: half precision (default fp32)")
+    p.add_argument("--backend", choices=["torch", "onnxruntime"], default="torch",
+                   help="onnxruntime: run our models as ONNX on the CPU (faster there; docs/onnx.md)")
     p.add_argument("--tile", type=int, help="tile side in px (default: from free memory; 0 = whole image)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--overwrite", action="store_true", help="replace outputs that exist")
@@ -43,7 +45,11 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--quality must be between 1 and 100 (got {args.quality})")
     if args.tile is not None and args.tile < 0:
         raise CliError(f"--tile must be 0 (whole image) or a positive size (got {args.tile})")
-    deblurrer = Deblurrer.from_file(resolve_model(args.model), device=args.device, precision=args.precision)
+    if args.backend == "onnxruntime":
+        from core.onnx_export import onnx_deblurrer
+        deblurrer = onnx_deblurrer(args.model)
+    else:
+        deblurrer = Deblurrer.from_file(resolve_model(args.model), device=args.device, precision=args.precision)
     if args.tile and args.tile < deblurrer.min_tile:
         raise CliError(f"--tile must be at least {deblurrer.min_tile} px (or 0 for the whole image)")
     existing = "overwrite" if args.overwrite else "skip" if args.skip_existing else "error"

@@ -67,3 +67,25 @@ def test_export_refuses_a_graph_that_disagrees(tmp_path, monkeypatch):
 def test_export_of_a_missing_model_is_a_clear_error(tmp_path, capsys):
     assert main(["export", str(tmp_path / "nope.safetensors"), "-o", str(tmp_path / "x.onnx")]) == 2
     assert "nope.safetensors" in capsys.readouterr().err
+
+
+def test_onnxruntime_backend_tiles_like_pytorch(tmp_path):
+    from core.inference import Deblurrer
+    from core.onnx_export import OnnxGenerator, onnx_deblurrer
+
+    torch.manual_seed(1)
+    cfg = RunConfig()
+    cfg.model.options = {"num_residual_blocks": 1}  # seed: tanh range, multiple 4, handled by Deblurrer
+    path = export_safetensors(build_generator(cfg.model).eval(), tmp_path / "m.safetensors", cfg)
+    img = np.random.default_rng(2).random((100, 150, 3), dtype=np.float32)
+    d_ort = onnx_deblurrer(path, cache_dir=tmp_path / "cache")
+    assert isinstance(d_ort.generator, OnnxGenerator)
+    d_pt = Deblurrer.from_file(path, device="cpu")
+    assert len(d_pt.grid(100, 150, 128)) > 1
+    a, b = d_ort.deblur(img, tile=128), d_pt.deblur(img, tile=128)
+    assert np.abs(b - img).mean() > 1e-3 and np.abs(a - b).max() < 1e-4
+    cached = list((tmp_path / "cache").iterdir())
+    assert len(cached) == 1
+    mtime = cached[0].stat().st_mtime_ns
+    onnx_deblurrer(path, cache_dir=tmp_path / "cache")  # exported once, then reused
+    assert [p.stat().st_mtime_ns for p in (tmp_path / "cache").iterdir()] == [mtime]
