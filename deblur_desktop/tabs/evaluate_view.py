@@ -219,14 +219,17 @@ class EvaluateView(QWidget):
         self.models.addItem(it)
 
     def refresh_models(self) -> None:
-        extra = [self.models.item(i) for i in range(self.models.count())]
-        kept = [(it.text(), it.data(Qt.ItemDataRole.UserRole), it.checkState() == Qt.CheckState.Checked)
-                for it in extra if it.data(Qt.ItemDataRole.UserRole + 1)]  # added by hand
+        """Re-list the model files (a training run may have finished), keeping ticks."""
+        items = [self.models.item(i) for i in range(self.models.count())]
+        ticked = {it.text(): it.checkState() == Qt.CheckState.Checked for it in items}
+        kept = [(it.text(), it.data(Qt.ItemDataRole.UserRole), ticked[it.text()])
+                for it in items if it.data(Qt.ItemDataRole.UserRole + 1)]  # added by hand
         self.models.clear()
-        self._add_item("blurred input (baseline)", EvalModel.baseline(), True,
+        base = "blurred input (baseline)"
+        self._add_item(base, EvalModel.baseline(), ticked.get(base, True),
                        "The blurred image scored against the sharp one: what every model must beat")
         for label, path in find_models():
-            self._add_item(label, (label, path), label == "default model", str(path))
+            self._add_item(label, (label, path), ticked.get(label, label == "default model"), str(path))
         for label, choice, checked in kept:
             self.add_model(label, choice, checked)
 

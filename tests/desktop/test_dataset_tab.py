@@ -288,3 +288,7 @@ def test_model_list_offers_library_models_and_trained_runs(qtbot, tab, tmp_path,
     assert items["run seed-1 (best)"] == ("run seed-1 (best)", ck)
     assert items["mine"][1] == user_data_dir() / "models" / "mine.safetensors"
     assert "blurred input (baseline)" in items
+    models = tab.evaluate.models
+    models.item(0).setCheckState(Qt.CheckState.Unchecked)  # ticks survive a refresh
+    tab.evaluate.refresh_models()
+    assert models.item(0).checkState() == Qt.CheckState.Unchecked
