@@ -53,8 +53,7 @@ def check_window() -> str:
             raise SelfTestFailed("the window has no icon (resources/icons not found)")
         return f"window opened ({', '.join(tabs)}; {win.device})"
     finally:
-        win._closing = True  # nothing was started: skip the close-time questions
-        win.close()
+        win.close()  # stops the tabs' background jobs (model scans), as quitting does
 
 
 def check_deblur(model: str | Path | None = None, sample: Path | None = None) -> str:

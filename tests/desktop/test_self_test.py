@@ -77,3 +77,19 @@ def test_self_test_fails_when_the_model_does_nothing(resources, tmp_path, capsys
     path = export_safetensors(g, tmp_path / "identity.safetensors", cfg)
     assert main(["deblur-studio", "--self-test", "--model", str(path)]) == 1
     assert "identical to the input" in capsys.readouterr().err
+
+
+def test_self_test_as_a_process_exits_0_and_quits_cleanly(model_file, tmp_path):
+    """As the packaged binary runs it: a fresh process, whose exit code is the verdict
+    (a crash while quitting, with the tabs' background jobs still running, shows here)."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
+               XDG_DATA_HOME=str(tmp_path / "data"), XDG_STATE_HOME=str(tmp_path / "state"),
+               XDG_CACHE_HOME=str(tmp_path / "cache"))
+    r = subprocess.run([sys.executable, "-m", "deblur_desktop", "--self-test", "--model", str(model_file)],
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "self-test OK" in r.stdout
