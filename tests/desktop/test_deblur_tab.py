@@ -106,6 +106,10 @@ def test_dropped_folder_fills_the_queue_and_lists_non_images_as_skipped(qtbot, t
     qtbot.wait(300)
     qtbot.waitUntil(lambda: not tab._scans, timeout=10_000)
     assert tab.queue.rowCount() == 3
+    photo(tmp_path / "other" / "c.webp", seed=3)
+    assert drop(tab.drop, tmp_path / "other" / "c.webp").isAccepted()  # the drop zone itself
+    qtbot.waitUntil(lambda: tab.queue.rowCount() == 4, timeout=10_000)
+    assert status(tab, "c.webp") == ("queued", "")
 
 
 def test_batch_writes_named_outputs_keeps_icc_and_reruns_with_new_options(qtbot, tab, tmp_path):
