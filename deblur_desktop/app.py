@@ -7,6 +7,7 @@ instead of exiting silently.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from logging.handlers import RotatingFileHandler
@@ -120,6 +121,10 @@ def run_app(argv: list[str]) -> int:
     setup_logging()
     app = make_app(argv)
     sys.excepthook = _excepthook
+    from deblur_desktop import workers
+
+    if os.environ.get(workers.GUARD_ENV) == "1":
+        workers.guard_gui_thread()  # a debug check: GUI-thread image reads / model calls are logged
     from deblur_desktop.main_window import MainWindow
 
     win = MainWindow()

@@ -215,3 +215,43 @@ def stop_all(timeout_ms: int = 15_000) -> bool:
     ok = QThreadPool.globalInstance().waitForDone(2000)
     QCoreApplication.processEvents()
     return ok and not any(j.is_running for j in jobs)
+
+
+# ---- debug check: heavy work on the GUI thread ------------------------------------
+GUARD_ENV = "DEBLUR_STUDIO_CHECK_GUI_THREAD"  # set to 1: log every violation with its stack
+
+
+def guard_gui_thread(record: list | None = None) -> Callable[[], None]:
+    """Report image decoding (PIL's Image.open) and model calls (nn.Module.__call__) made
+    on the GUI thread, where they freeze the window. Each one is logged as a warning with
+    the calling stack and appended to `record` as (what, detail). Returns the function
+    that removes the guard. `run_app` installs it when DEBLUR_STUDIO_CHECK_GUI_THREAD=1;
+    the desktop tests install it around whole user flows."""
+    import traceback
+
+    import PIL.Image
+    import torch
+
+    real_open, real_call = PIL.Image.open, torch.nn.Module.__call__
+
+    def report(what: str, detail: str) -> None:
+        if record is not None:
+            record.append((what, detail))
+        log.warning("%s on the GUI thread (%s):\n%s", what, detail, "".join(traceback.format_stack(limit=12)))
+
+    def open_(fp, *a, **k):
+        if in_gui_thread():
+            report("image read", str(fp))
+        return real_open(fp, *a, **k)
+
+    def call(self, *a, **k):
+        if in_gui_thread():
+            report("model call", type(self).__name__)
+        return real_call(self, *a, **k)
+
+    PIL.Image.open, torch.nn.Module.__call__ = open_, call
+
+    def remove() -> None:
+        PIL.Image.open, torch.nn.Module.__call__ = real_open, real_call
+
+    return remove

@@ -71,9 +71,11 @@ class ThumbnailGrid(QListWidget):
         self.stop()
         self.generation += 1
         self.loaded = 0
-        self.pairs = list(pairs)
         self._requested.clear()
+        self.blockSignals(True)  # clearing moves the current item through the old rows
         self.clear()
+        self.blockSignals(False)
+        self.pairs = list(pairs)
         for i, p in enumerate(self.pairs):
             it = QListWidgetItem(self._placeholder, p.sharp.stem)
             it.setToolTip(f"{p.name}\n{p.blur or '(sharp only)'}")

@@ -172,20 +172,13 @@ def _tiny_model():
     return fn
 
 
-def test_evaluation_fills_tables_opens_rows_and_exports(qtbot, tab, make_flat, tmp_path, monkeypatch):
+def test_evaluation_fills_tables_opens_rows_and_exports(qtbot, tab, make_flat, tmp_path, request):
     """Also the debug check: no image read and no model call ever runs on the GUI thread."""
     from core.evaluate import EvalModel
-    import PIL.Image
 
     gui_hits = []
-    real_open = PIL.Image.open
-
-    def spy_open(*a, **k):
-        if threading.current_thread() is threading.main_thread():
-            gui_hits.append(("Image.open", a[0]))
-        return real_open(*a, **k)
-
-    monkeypatch.setattr(PIL.Image, "open", spy_open)
+    remove_guard = workers.guard_gui_thread(gui_hits)
+    request.addfinalizer(remove_guard)
     model = _tiny_model()
 
     def tiny(x01):
@@ -292,3 +285,12 @@ def test_model_list_offers_library_models_and_trained_runs(qtbot, tab, tmp_path,
     models.item(0).setCheckState(Qt.CheckState.Unchecked)  # ticks survive a refresh
     tab.evaluate.refresh_models()
     assert models.item(0).checkState() == Qt.CheckState.Unchecked
+
+
+def test_switching_to_a_smaller_folder_with_a_late_row_selected(qtbot, tab, make_flat):
+    big, small = make_flat(n=9, name="big"), make_flat(n=2, name="small")
+    open_and_wait(qtbot, tab, big)
+    tab.grid.setCurrentRow(8)
+    open_and_wait(qtbot, tab, small)  # an exception in a slot fails the test (pytest-qt)
+    assert tab.grid.count() == 2 and tab.grid.currentRow() == 0
+    qtbot.waitUntil(lambda: "img00" in tab.pair_info.text(), timeout=10_000)

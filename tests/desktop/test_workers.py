@@ -123,3 +123,22 @@ def test_a_runtime_error_still_reaches_on_error_and_ends_the_job(qtbot):
     assert job.wait(5000)
     qtbot.waitUntil(lambda: bool(finished), timeout=2000)
     assert type(errs[0]) is RuntimeError and "out of memory" in str(errs[0])
+
+
+def test_gui_thread_guard_reports_reads_and_model_calls_on_the_gui_thread(qtbot, tmp_path):
+    import PIL.Image
+    import torch
+
+    PIL.Image.new("RGB", (4, 4)).save(tmp_path / "a.png")
+    hits = []
+    remove = workers.guard_gui_thread(hits)
+    try:
+        PIL.Image.open(tmp_path / "a.png").close()  # on the GUI thread: reported
+        torch.nn.Identity()(torch.zeros(1))
+        job = workers.start_call(lambda: PIL.Image.open(tmp_path / "a.png").close())  # off it: fine
+        job.wait(5000)
+    finally:
+        remove()
+    assert [w for w, _ in hits] == ["image read", "model call"]
+    PIL.Image.open(tmp_path / "a.png").close()
+    assert len(hits) == 2  # removed
