@@ -341,8 +341,12 @@ class TrainTab(QWidget):
                 raise ConfigError(f"data.root: {cfg.data.root} is not a folder")
         try:
             check_config(cfg)
+        except ConfigError:
+            raise
         except KeyError as e:  # an unknown model name
             raise ConfigError(f"model.name: {e}") from None
+        except (ValueError, TypeError) as e:
+            raise ConfigError(str(e)) from None
         if cfg.train.device != "auto":
             from core.device import pick_device
             try:
