@@ -8,7 +8,7 @@
 # Both: 192 px crops (6x the longest 31 px kernel), batch 4, no GAN, seed 0.
 #
 #   scripts/train_default.sh          # runs A then B; resumes whichever was interrupted
-#   scripts/train_default.sh export   # B's best (EMA) -> resources/models/default.safetensors
+#   scripts/train_default.sh export   # B's final EMA weights -> resources/models/default.safetensors
 #   EPOCHS_B=600 scripts/train_default.sh   # a longer phase B, e.g. on a GPU
 #
 # Training photos are only those free to use in a product: Kodak's 24 (Kodak: unrestricted
@@ -27,7 +27,7 @@ PY=${PY:-.venv/bin/python}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 
 if [ "${1:-}" = "export" ]; then
-  exec "$PY" - "$RUNS/default-b/checkpoints/best.pt" "${MODEL_OUT:-resources/models/default.safetensors}" <<'PY'
+  exec "$PY" - "$RUNS/default-b/checkpoints/last.pt" "${MODEL_OUT:-resources/models/default.safetensors}" <<'PY'
 import sys
 from core.inference import export_safetensors
 out = export_safetensors(sys.argv[1], sys.argv[2])

@@ -207,9 +207,15 @@ def blur_tensor(sharp: torch.Tensor, rng: np.random.Generator, cfg) -> torch.Ten
 def training_pair(sharp: torch.Tensor, rng: np.random.Generator, cfg) -> tuple[torch.Tensor, torch.Tensor]:
     """(blurred, sharp) for a training crop: sometimes both made grey, then blurred."""
     opts = options_from(cfg)
-    if rng.random() < opts.grey_prob:
-        sharp = (sharp * torch.tensor([0.299, 0.587, 0.114]).to(sharp)[:, None, None]).sum(0, keepdim=True).expand_as(sharp)
-    return degrade(sharp, random_kernel(rng, opts), rng, opts), sharp
+    if rng.random() >= opts.grey_prob:
+        return degrade(sharp, random_kernel(rng, opts), rng, opts), sharp
+    # a black-and-white photo is made grey after capture: its noise is grey too
+    sharp = _grey(sharp)
+    return _grey(degrade(sharp, random_kernel(rng, opts), rng, opts)), sharp
+
+
+def _grey(x: torch.Tensor) -> torch.Tensor:
+    return (x * torch.tensor([0.299, 0.587, 0.114]).to(x)[:, None, None]).sum(0, keepdim=True).expand_as(x)
 
 
 def make_pair(sharp: torch.Tensor, rng: np.random.Generator, opts: SynthOptions = SynthOptions(),

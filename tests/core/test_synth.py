@@ -155,3 +155,18 @@ def test_synth_command_writes_a_flat_pair_folder(tmp_path, capsys):
     first = (out / "blur" / "p0.png").read_bytes()
     assert main(["synth", str(src), "-o", str(tmp_path / "again"), "--seed", "4", "--max-kernel", "11"]) == 0
     assert (tmp_path / "again" / "blur" / "p0.png").read_bytes() == first
+
+
+def test_training_pairs_are_sometimes_grey_and_match_their_blur():
+    cfg = DataConfig(synthetic=True, synth_max_kernel=5)
+    img = _sharp(2, 24, 24)
+    grey = 0
+    for i in range(60):
+        blur, sharp = synth.training_pair(img, np.random.default_rng(i), cfg)
+        assert blur.shape == sharp.shape == img.shape
+        if torch.equal(sharp[0], sharp[1]):
+            grey += 1
+            assert torch.equal(blur[0], blur[1])  # grey in, grey out, noise included
+        else:
+            assert torch.equal(sharp, img)
+    assert 1 <= grey <= 15  # ~10 %
