@@ -362,6 +362,7 @@ class DeblurTab(QWidget):
         self._update_buttons()
         wanted = [(it.key, it.path) for it in items if it.usable]
         if wanted:
+            self._thumbs = [j for j in self._thumbs if j.is_running]
             self._thumbs.append(workers.start_job(self._make_thumbs(wanted), on_event=self._thumb,
                                                   name="queue thumbnails", owner=self))
         if self._shown is None and self.queue.currentRow() < 0:
