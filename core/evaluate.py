@@ -11,7 +11,8 @@ mean/std/min/max per model, plus a comparison with the published GoPro figures.
 
 A model is a plain callable `fn(blur01) -> result01` (float32 HxWx3 arrays in [0, 1],
 same size in and out), e.g. a `Deblurrer`'s `deblur` with its tiling, so the numbers are
-those of `deblur run`. `EvalModel.baseline()` is the identity: the blurred input scored
+those of `deblur run`. If it takes a `cancel` keyword (Deblurrer.deblur does), a stop
+request also interrupts the image in progress (between tiles). `EvalModel.baseline()` is the identity: the blurred input scored
 against the sharp one, which every model must beat. Results are quantised to 8 bits
 before scoring, as the report's saved PNGs were.
 
@@ -22,6 +23,7 @@ warning and skipped; it never stops the run.
 from __future__ import annotations
 
 import csv
+import inspect
 import io
 import math
 import re
@@ -37,6 +39,7 @@ from core.data.imageio import ImageReadError, read_rgb, to_uint8, write_image
 from core.data.pairs import DataError, ImagePair, PairSet, discover
 from core.events import Event, Message
 from core.fileutil import atomic_write_text
+from core.inference.tiling import Cancelled
 from core.metrics import score
 
 ImageFn = Callable[[np.ndarray], np.ndarray]
@@ -243,12 +246,17 @@ class Evaluation:
                     return
                 try:
                     row = self._score(model, pair)
+                except Cancelled:  # stopped inside the model: this image is not scored
+                    break
                 except (ImageReadError, ValueError, OSError) as e:  # a bad file never stops the batch
                     yield Message("warning", f"[{model.name}] {pair.name} skipped: {e}")
                     continue
                 self.rows.append(row)
                 yield ImageScored(i, len(self.pairs), row)
             yield from self._summary(model)
+            if self._stop.is_set():
+                yield EvalFinished("stopped", len(self.rows))
+                return
         yield EvalFinished("completed", len(self.rows))
 
     def _summary(self, model: EvalModel) -> Iterator[Event]:
@@ -260,7 +268,12 @@ class Evaluation:
         blur = read_rgb(pair.blur)
         sharp = to_uint8(read_rgb(pair.sharp))
         t0 = time.perf_counter()
-        out = blur if model.fn is None else model.fn(blur)
+        if model.fn is None:
+            out = blur
+        elif _takes_cancel(model.fn):
+            out = model.fn(blur, cancel=self._stop.is_set)
+        else:
+            out = model.fn(blur)
         seconds = 0.0 if model.fn is None else time.perf_counter() - t0
         out = np.asarray(out)
         if out.shape != blur.shape:
@@ -277,6 +290,13 @@ class Evaluation:
     def _save(self, model: EvalModel, pair: ImagePair, res: np.ndarray) -> None:
         # exactly the 8-bit pixels that were scored
         write_image(self.save_images / slug(model.name) / Path(pair.name).with_suffix(".png"), res / 255.0)
+
+
+def _takes_cancel(fn: Callable) -> bool:
+    try:
+        return "cancel" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # builtins without a signature
+        return False
 
 
 def slug(name: str) -> str:

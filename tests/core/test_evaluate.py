@@ -151,3 +151,21 @@ def test_cli_scores_a_model_file_through_the_inference_engine(make_flat, tmp_pat
     sharp = to_uint8(read_rgb(root / "sharp" / "img00.png"))
     row = next(r for r in rows if r["model"] == str(model) and r["image"] == "img00.png")
     assert float(row["psnr"]) == pytest.approx(psnr(direct, sharp), abs=1e-5)
+
+
+def test_stop_interrupts_the_image_in_progress(make_flat):
+    from core.inference.tiling import Cancelled
+
+    holder = {}
+
+    def slow_model(x, cancel):
+        holder["ev"].request_stop()  # a stop arrives while this image is being deblurred
+        if cancel():
+            raise Cancelled()
+        return x
+
+    ev = Evaluation(make_flat(n=3), [EvalModel("slow", slow_model), EvalModel.baseline()])
+    holder["ev"] = ev
+    events = list(ev)
+    assert ev.rows == [] and events[-1].reason == "stopped"
+    assert not any(isinstance(e, ImageScored) for e in events)
