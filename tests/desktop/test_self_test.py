@@ -1,5 +1,6 @@
-"""`deblur-studio --self-test` from source: passes with a real model, and fails with the
-reason when the model or the samples are missing or the model is broken."""
+"""`deblur-studio --self-test` from source: passes with a real model (window, deblur,
+one training epoch), and fails with the reason when the model or the samples are missing
+or the model does nothing."""
 from __future__ import annotations
 
 import shutil
@@ -48,6 +49,7 @@ def test_self_test_passes_with_the_bundled_default_model(resources, model_file, 
     # the smallest bundled sample, at its own size, through the default model
     assert "window opened (Dataset, Train, Deblur" in out
     assert "deblurred clock_motion.png (400x300)" in out and "default.safetensors" in out
+    assert "trained a tiny seed GAN for one epoch" in out
     assert "self-test OK" in out
 
 
