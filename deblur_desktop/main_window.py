@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = f.addMenu("Open &recent dataset")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._action(f, "Open &photos to deblur…", self.choose_photos, "Ctrl+Shift+O")
+        self._action(f, "&Import a model…", self.choose_model_to_import)
         f.addSeparator()
         self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         v = self.menuBar().addMenu("&View")
@@ -118,6 +119,32 @@ class MainWindow(QMainWindow):
         hook = getattr(self.deblur_tab, "open_photos", None)
         if hook is not None:
             hook(paths)
+
+    def choose_model_to_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a model into the library", "",
+                                              "Models (*.safetensors *.pt *.pth *.ckpt);;All files (*)")
+        if path:
+            self.import_model(path)
+
+    def import_model(self, path: str):
+        """Identify a model file and copy it into the library (core.model_library), off the
+        GUI thread; model pickers list it afterwards, a refusal says why in a dialog."""
+        from core.model_library import add_model
+
+        self.statusBar().showMessage(f"Importing {path}…")
+        return workers.start_call(add_model, path, name="import model", owner=self,
+                                  on_done=self._model_imported,
+                                  on_error=lambda e: self._model_import_failed(path, e))
+
+    def _model_imported(self, card) -> None:
+        self.statusBar().showMessage(f"Added to the model library: {card}", 15000)
+        hook = getattr(self.deblur_tab, "refresh_models", None)
+        if hook is not None:
+            hook()
+
+    def _model_import_failed(self, path: str, exc: BaseException) -> None:
+        self.statusBar().clearMessage()
+        QMessageBox.warning(self, "Model not imported", str(exc) or f"{path}: {type(exc).__name__}")
 
     def dragEnterEvent(self, event) -> None:
         if local_paths(event.mimeData()):
