@@ -32,7 +32,8 @@ def folder_size(path: Path) -> int:
 
 def largest(folder: Path) -> list[tuple[float, str]]:
     """(MiB, name) of the folder's top-level entries, biggest first."""
-    sizes = [((folder_size(p) if p.is_dir() else p.stat().st_size) / 2**20, p.name) for p in folder.iterdir()]
+    sizes = [((folder_size(p) if p.is_dir() and not p.is_symlink() else p.lstat().st_size) / 2**20, p.name)
+             for p in folder.iterdir()]
     return sorted(sizes, reverse=True)
 
 
