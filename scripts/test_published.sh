@@ -10,7 +10,7 @@ PY=$VENV/bin/python
 if [ ! -f "$VENV/.installed" ]; then
   test -x "$PY" || python3 -m venv "$VENV"
   "$PY" -m pip install --disable-pip-version-check "torch==2.14.1" "torchvision==0.29.1"
-  "$PY" -m pip install --disable-pip-version-check -e ".[dev,published]"
+  "$PY" -m pip install --disable-pip-version-check -e ".[dev,published,published-restricted]"
   touch "$VENV/.installed"
 fi
 QT_QPA_PLATFORM=offscreen "$PY" -m pytest -q tests/published "$@"

@@ -11,7 +11,9 @@ upscaler, a face restorer or an inpainting model gets a refusal that says what i
 
 spandrel is an optional extra (`pip install 'deblur-studio[published]'`): it imports
 torchvision, which must be built for the installed torch. Without it, the refusal says
-how to install it; the rest of the app is unaffected.
+how to install it; the rest of the app is unaffected. Restormer and MPRNet come from
+spandrel_extra_arches (`[published-restricted]`: their licences restrict commercial use),
+used when installed.
 """
 from __future__ import annotations
 
@@ -97,7 +99,25 @@ def _spandrel(path: Path):
     except RuntimeError as e:  # torchvision built for another torch: "operator torchvision::nms does not exist"
         raise ImportRefused(path, f"spandrel is installed but does not import here ({e}); "
                                   f"torchvision must match torch: {EXTRA_HINT}") from None
+    _install_extra_arches()
     return spandrel
+
+
+def _install_extra_arches() -> None:
+    """Restormer, MPRNet, MIRNet2... live in spandrel_extra_arches (non-commercial or
+    copyleft licences, so only when the user installed it: the published-restricted extra)."""
+    global _extra_done
+    if _extra_done:
+        return
+    _extra_done = True
+    try:
+        import spandrel_extra_arches
+    except ImportError:
+        return
+    spandrel_extra_arches.install(ignore_duplicates=True)
+
+
+_extra_done = False
 
 
 class PublishedNet(nn.Module):
@@ -115,6 +135,16 @@ class PublishedNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self._call(x)
 
+    def to(self, *args, **kwargs):
+        # channels_last needs 4-D weights; some architectures hold 5-D ones (FFTformer's
+        # frequency filters), so those keep the default layout rather than failing
+        try:
+            return super().to(*args, **kwargs)
+        except RuntimeError:
+            if kwargs.pop("memory_format", None) is None:
+                raise
+            return super().to(*args, **kwargs)
+
 
 def load_published(path: str | Path) -> tuple[PublishedNet, RunConfig]:
     """Identify a published state dict and wrap it; refuse anything but RGB scale-1
@@ -128,7 +158,8 @@ def load_published(path: str | Path) -> tuple[PublishedNet, RunConfig]:
         first = ", ".join(list(state)[:3])
         raise ImportRefused(path, f"no architecture spandrel knows matches these {len(state)} "
                                   f"weights (first: {first}); supported deblurring ones include "
-                                  f"NAFNet, FFTformer, Uformer, KBNet") from None
+                                  f"NAFNet, FFTformer, Uformer, KBNet (and Restormer, MPRNet with "
+                                  f"the published-restricted extra)") from None
     except (RuntimeError, KeyError, ValueError, AssertionError) as e:
         raise ImportRefused(path, f"looks like a known architecture but its weights do not "
                                   f"load ({str(e).splitlines()[0][:200]})") from None
