@@ -31,9 +31,10 @@ PRECISIONS = {None: None, "fp32": None, "fp16": torch.float16, "bf16": torch.bfl
 CONTEXT = 32
 BLEND = 32
 MIN_TILE = 256
-# Past these sides a bigger tile buys no speed (measured: docs/benchmarks-inference.md)
-# but costs memory, so auto never goes beyond.
-MAX_TILE = {"cpu": 1024, "cuda": 2048, "mps": 1536}
+# Upper bound on an automatic tile side; free memory usually decides first. Bigger tiles
+# only save the overlap (docs/benchmarks-inference.md: whole 720p frame 11.6 CPU-s,
+# 512-px tiles 20.8), so auto runs an image whole whenever it fits.
+MAX_TILE = {"cpu": 2048, "cuda": 4096, "mps": 2048}
 
 
 def available_memory(device: torch.device) -> int:
@@ -159,9 +160,13 @@ class Deblurrer:
             self._bpp = 3.0 * biggest[0] / (s * s) + 64.0  # + input/output tensors and copies
         return self._bpp
 
-    def auto_tile(self) -> int:
-        side = int(math.sqrt(available_memory(self.device) / self.bytes_per_pixel()))
-        side = min(side, MAX_TILE.get(self.device.type, 1024))
+    def auto_tile(self, height: int = 0, width: int = 0) -> int:
+        """Tile side from free memory; the whole image (0) when it fits at once."""
+        budget = available_memory(self.device) / self.bytes_per_pixel()  # pixels
+        cap = MAX_TILE.get(self.device.type, 2048)
+        if height and width and height * width <= budget and max(height, width) <= cap:
+            return 0
+        side = min(int(math.sqrt(budget)), cap)
         return round_to(max(side, MIN_TILE), self.align)
 
     @property
@@ -171,9 +176,10 @@ class Deblurrer:
 
     def grid(self, height: int, width: int, tile: int | None = None) -> TileGrid:
         """Tiles for an image; `tile` None = from free memory, 0 = the whole image."""
+        if tile is None:
+            tile = self.auto_tile(height, width)
         if tile == 0:
             tile = max(height, width) + self.align
-        tile = tile or self.auto_tile()
         return TileGrid(height, width, tile, self.context, self.blend, self.align)
 
     # ---- the job -----------------------------------------------------------------

@@ -24,13 +24,19 @@ class Cancelled(Exception):
     """Raised inside a job when its cancel callback says so; nothing is written."""
 
 
-def positions(n: int, tile: int, stride: int) -> list[int]:
-    """Origins along one axis of length n (a multiple of the alignment) for tiles of `tile`."""
+def axis_tiles(n: int, tile: int, overlap: int, align: int) -> tuple[int, list[int]]:
+    """(tile length, origins) along one axis of aligned length n, tiles at most `tile`.
+
+    Uses as few tiles as `tile` allows, then shrinks them evenly so the overlap is no
+    bigger than it must be (a 4000-px side in 1024-px tiles: 5 x 880, not 5 x 1024)."""
     if n <= tile:
-        return [0]
-    out = list(range(0, n - tile, stride))
-    out.append(n - tile)  # last tile flush with the end; n and tile are aligned, so it is too
-    return out
+        return n, [0]
+    k = math.ceil((n - overlap) / (tile - overlap))
+    length = min(tile, math.ceil((math.ceil((n - overlap) / k) + overlap) / align) * align)
+    stride = round_to(length - overlap, align)
+    starts = list(range(0, n - length, stride))
+    starts.append(n - length)  # last tile flush with the end; n and length are aligned, so it is too
+    return length, starts
 
 
 def window_1d(length: int, taper_start: bool, taper_end: bool, context: int, blend: int) -> np.ndarray:
@@ -62,9 +68,9 @@ class TileGrid:
         if (self.th < self.hp or self.tw < self.wp) and tile - 2 * context - blend < align:
             raise ValueError(f"tile size {tile} is too small: it must exceed 2 x context ({context}) "
                              f"+ blend ({blend}) + {align}")
-        stride = round_to(tile - 2 * context - blend, align)
-        self.ys = positions(self.hp, self.th, stride)
-        self.xs = positions(self.wp, self.tw, stride)
+        overlap = 2 * context + blend
+        self.th, self.ys = axis_tiles(self.hp, tile, overlap, align)
+        self.tw, self.xs = axis_tiles(self.wp, tile, overlap, align)
 
     def __len__(self) -> int:
         return len(self.ys) * len(self.xs)

@@ -90,9 +90,18 @@ def test_progress_and_cancel_between_tiles(deblurrer):
     assert len(calls) == 2  # stopped inside the image, after two tiles
 
 
+def test_tiles_are_evened_out_to_keep_overlap_small():
+    grid = TileGrid(4000, 6000, 1024, context=32, blend=32, align=16)
+    assert len(grid) == 35 and (grid.th, grid.tw) == (880, 944)  # not 35 x 1024^2
+    for starts, length in ((grid.ys, grid.th), (grid.xs, grid.tw)):
+        assert all(b - a <= length - 96 for a, b in zip(starts, starts[1:]))  # context + blend kept
+
+
 def test_auto_tile_is_aligned_and_bounded(deblurrer):
     t = deblurrer.auto_tile()
-    assert t % deblurrer.align == 0 and 256 <= t <= 1024
+    assert t % deblurrer.align == 0 and 256 <= t <= 2048
+    assert deblurrer.auto_tile(40, 56) == 0  # a small image runs whole
+    assert 0 < deblurrer.auto_tile(20000, 20000) <= 2048
     assert deblurrer.bytes_per_pixel() > 64
     with pytest.raises(ValueError, match="too small"):
         deblurrer.grid(500, 500, 64)
