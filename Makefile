@@ -32,7 +32,7 @@ test: $(STAMP)
 # build-work/, then the bundle's own --self-test runs. Minutes of CPU, so not part of `test`.
 app: $(STAMP)
 	$(PY) -c "import PyInstaller" 2>/dev/null || $(PY) -m pip install --disable-pip-version-check -e ".[package]"
-	nice $(PY) build/build_app.py
+	nice $(PY) build/build_app.py $(APP_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build-work dist
