@@ -71,6 +71,7 @@ def check_deblur(model: str | Path | None = None, sample: Path | None = None) ->
 
     try:
         model_path = resolve_model(model)
+        # CPU on purpose: the same verdict on every machine, and no GPU driver involved
         deblurrer = Deblurrer.from_file(model_path, device="cpu")
     except (ModelLoadError, ValueError, OSError) as e:
         raise SelfTestFailed(f"cannot load the model: {e}") from None
