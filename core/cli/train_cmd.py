@@ -44,6 +44,9 @@ def add_parser(sub) -> None:
     p.add_argument("--device", help="auto (default), cpu, cuda, cuda:N or mps")
     p.add_argument("--out", type=Path, help=f"run folder (default: {default_runs_dir()}/<model>-<time>)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    p.add_argument("--distributed", type=int, metavar="N",
+                   help="train on N processes with DDP (re-launches itself under torchrun: N GPUs, or N CPU "
+                        "processes with gloo); for several machines run torchrun yourself (see README)")
     p.add_argument("--show-config", action="store_true", help="print the resulting config (JSON) and exit")
     p.set_defaults(func=run)
 
@@ -82,9 +85,44 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     return cfg
 
 
+def relaunch_under_torchrun(args: argparse.Namespace, argv: list[str]) -> int:
+    """`deblur train --distributed N ...` = `torchrun --nproc_per_node=N -m core train ...`
+    with a fixed --out, so every process agrees on the run folder."""
+    import os
+    import subprocess
+    import sys
+
+    rest, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--distributed":
+            skip = True
+        elif not a.startswith("--distributed="):
+            rest.append(a)
+    if not args.out:
+        name = f"{args.model or 'seed'}-{time.strftime('%Y%m%d-%H%M%S')}"
+        rest += ["--out", str(default_runs_dir() / name)]
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={args.distributed}",
+           "-m", "core", *rest]
+    print("Launching:", " ".join(cmd), flush=True)
+    return subprocess.call(cmd, env={**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")})
+
+
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     from core.cli import CliError
+    from core.training.distributed import launched_by_torchrun
     from core.training.loop import Trainer
+
+    if args.distributed and not launched_by_torchrun():
+        if args.distributed < 1:
+            raise CliError("--distributed needs a number of processes (1 or more)")
+        argv = sys.argv[1:]
+        return relaunch_under_torchrun(args, argv[argv.index("train"):] if "train" in argv else argv)
+    if launched_by_torchrun() and not args.out:
+        raise CliError("under torchrun give --out RUN_DIR, so that every process uses the same run folder")
 
     if args.resume:
         if not args.out:

@@ -32,6 +32,7 @@ from core.metrics import finite_mean, psnr, ssim
 from core.models import build_discriminator, build_generator, get_spec, run_generator
 from core.training.checkpoint import CheckpointError, load_checkpoint, load_state, save_checkpoint
 from core.losses import ADVERSARIAL_LOSSES, PIXEL_LOSSES
+from core.training import distributed as ddp
 from core.training.ema import EMA
 from core.training.optim import OPTIMIZERS, SCHEDULERS, lr_factor, make_optimizer, set_lr
 from core.training.step import gan_step
@@ -93,6 +94,7 @@ class Trainer:
         check_config(cfg)
         self.cfg = cfg
         self._stop = threading.Event()
+        self.local_log: list[tuple[float, float, float]] = []  # (d, g, pixel) at each logged step
         self._save_now = threading.Event()
 
     # Commands, safe to call from any thread; handled between steps.
@@ -131,10 +133,24 @@ class Trainer:
         return pairset, PairDataset(train, cfg.data, True, cfg.train.seed), PairDataset(val, cfg.data, False, cfg.train.seed)
 
     def run(self) -> Iterator[Event]:
+        """Events of the run; under torchrun only rank 0 reports (the others train silently)."""
+        info, device_name = ddp.setup(self.cfg.train.device)
+        self.dist = info
+        if info.enabled and self.cfg.train.batch_size < info.world_size:
+            raise ConfigError(f"batch size {self.cfg.train.batch_size} is the global batch: it must be at least "
+                              f"the number of processes ({info.world_size})")
+        try:
+            for ev in self._run(info, device_name):
+                if info.is_main:
+                    yield ev
+        finally:
+            ddp.teardown()
+
+    def _run(self, info: ddp.DistInfo, device_name: str) -> Iterator[Event]:
         cfg, t = self.cfg, self.cfg.train
         ckpt = self._ckpt
         pairset, train_ds, val_ds = self._setup_data()
-        dev = pick_device(t.device)
+        dev = pick_device(device_name)
         amp = amp_dtype(dev, t.amp)
         seed_everything(t.seed)
         spec = get_spec(cfg.model.name)
@@ -175,25 +191,36 @@ class Trainer:
             if ckpt is not None and "generator_raw" in ckpt:
                 load_state(ema.model, ckpt["generator"], self.last_path, "EMA generator")
         g_eval = ema.model if ema is not None else g  # what is validated and saved as the model
-        g_train = torch.compile(g) if t.compile else g
+        self.generator = g
+        g_train, d_train = g, d
+        if info.enabled:  # after loading: DDP broadcasts rank 0's weights when it wraps
+            g_train = ddp.wrap(g, dev)
+            d_train = ddp.wrap(d, dev) if d is not None else None
+            if dev.type != "cuda" and any(isinstance(m, torch.nn.BatchNorm2d) for m in g.modules()):
+                notes.append("BatchNorm statistics stay per process on CPU (SyncBatchNorm needs GPUs)")
+        g_train = torch.compile(g_train) if t.compile else g_train
         total_steps = t.epochs * steps
         adv_warmup = cfg.loss.d_warmup_steps
 
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        cfg.save(self.run_dir / "config.json")
-        log = (self.run_dir / "log.txt").open("a", encoding="utf-8")
-        metrics = (self.run_dir / "metrics.jsonl").open("a", encoding="utf-8")
+        log = metrics = None
+        if info.is_main:  # only rank 0 writes the run folder
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            cfg.save(self.run_dir / "config.json")
+            log = (self.run_dir / "log.txt").open("a", encoding="utf-8")
+            metrics = (self.run_dir / "metrics.jsonl").open("a", encoding="utf-8")
 
         def emit(ev: Event) -> Event:
-            if not isinstance(ev, Sample):
+            if log is not None and not isinstance(ev, Sample):
                 log.write(f"{ev}\n")
                 log.flush()
-            if isinstance(ev, (Step, Validated, CheckpointSaved, Finished)):
+            if metrics is not None and isinstance(ev, (Step, Validated, CheckpointSaved, Finished)):
                 metrics.write(json.dumps(ev.to_record()) + "\n")
                 metrics.flush()
             return ev
 
-        def save(kind: str, path: Path, ep: int, st: int) -> Event:
+        def save(kind: str, path: Path, ep: int, st: int) -> Iterator[Event]:
+            if not info.is_main:
+                return
             state = dict(epoch=ep, step=st, global_step=global_step, best_val=best_val,
                          best_epoch=best_epoch, opt_g=opt_g.state_dict(), torch_rng=torch.get_rng_state(),
                          scaler=scaler.state_dict() if scaler is not None else {})
@@ -202,7 +229,7 @@ class Trainer:
             if ema is not None:
                 state.update(generator_raw=g.state_dict(), ema_updates=ema.updates)
             save_checkpoint(path, cfg, g_eval, **state)
-            return emit(CheckpointSaved(str(path), kind, ep, global_step))
+            yield emit(CheckpointSaved(str(path), kind, ep, global_step))
 
         try:
             if pairset.problems:
@@ -210,13 +237,16 @@ class Trainer:
                                    + "; ".join(str(p) for p in pairset.problems[:3])))
             for note in notes:
                 yield emit(Message("info", note))
-            yield emit(RunStarted(str(self.run_dir), cfg.model.name, describe_device(dev), t.epochs, steps,
+            where = describe_device(dev) + (f" x {info.world_size} processes" if info.enabled else "")
+            yield emit(RunStarted(str(self.run_dir), cfg.model.name, where, t.epochs, steps,
                                   epoch, len(train_ds), len(val_ds), resumed=ckpt is not None))
             t0 = time.perf_counter()
             while epoch <= t.epochs:
                 train_ds.set_epoch(epoch)
                 order = epoch_order(len(train_ds), epoch, t.seed)
                 batches = [order[i:i + t.batch_size] for i in range(0, len(order), t.batch_size)]
+                if info.enabled:  # each rank takes its slice of every global batch
+                    batches = [ddp.shard(b, info, order) for b in batches]
                 loader = DataLoader(train_ds, batch_sampler=batches[done_steps:], num_workers=cfg.data.num_workers,
                                     pin_memory=dev.type == "cuda")
                 g.train()
@@ -231,40 +261,53 @@ class Trainer:
                     factor = lr_factor(t, global_step, total_steps)
                     set_lr(opt_g, t.lr_g, factor)
                     set_lr(opt_d, t.lr_d, factor)
-                    losses = gan_step(g_train, d, opt_g, opt_d, blur, sharp, cfg.loss, amp, dev, scaler,
+                    losses = gan_step(g_train, d_train, opt_g, opt_d, blur, sharp, cfg.loss, amp, dev, scaler,
                                       use_gan=use_gan, adv_on=global_step >= adv_warmup, to01=spec.from_model,
                                       grad_clip=t.grad_clip, accum=t.grad_accum)
                     if ema is not None:
                         ema.update(g)
                     global_step += 1
-                    seen += blur.shape[0]
+                    seen += blur.shape[0] * info.world_size
                     done_steps = step
                     if (step - 1) % t.log_every == 0:
                         now = time.perf_counter()
+                        d_val = float(losses.d) if losses.d is not None else 0.0
+                        local = (d_val, float(losses.g), float(losses.pixel))
+                        self.local_log.append(local)  # this process's own losses (tests, debugging)
+                        d_val, g_val, pix_val = ddp.mean_over_ranks(list(local), dev) if info.enabled else local
                         yield emit(Step(epoch, t.epochs, step, steps, global_step,
-                                        float(losses.d) if losses.d is not None else None, float(losses.g),
-                                        float(losses.pixel), opt_g.param_groups[0]["lr"],
-                                        seen / max(now - tick, 1e-9), now - t0))
+                                        d_val if losses.d is not None else None, g_val, pix_val,
+                                        opt_g.param_groups[0]["lr"], seen / max(now - tick, 1e-9), now - t0))
                         tick, seen = now, 0
+                    if info.enabled:  # a request that reached one process applies to all
+                        if ddp.any_rank(self._save_now.is_set(), dev):
+                            self._save_now.set()
+                        if ddp.any_rank(self._stop.is_set(), dev):
+                            self._stop.set()
                     if self._save_now.is_set():
                         self._save_now.clear()
-                        yield save("manual", self.last_path, epoch, step)
+                        yield from save("manual", self.last_path, epoch, step)
                     if self._stop.is_set() and step < steps:
-                        yield save("last", self.last_path, epoch, step)
+                        yield from save("last", self.last_path, epoch, step)
                         yield emit(Finished("stopped", epoch, global_step, best_epoch,
                                             None if best_val == math.inf else best_val, str(self.run_dir)))
                         return
 
-                val_loss, p, s, samples = self._validate(g_eval, spec, val_ds, dev, amp)
-                is_best = val_loss < best_val
-                if is_best:
-                    best_val, best_epoch = val_loss, epoch
-                yield emit(Validated(epoch, t.epochs, val_loss, p, s, is_best, best_epoch, len(val_ds)))
-                if samples:
-                    yield Sample(epoch, samples)
-                if is_best:
-                    yield save("best", self.best_path, epoch, steps)
-                yield save("last", self.last_path, epoch, steps)
+                if info.is_main:  # the other ranks wait at the barrier below
+                    val_loss, p, s, samples = self._validate(g_eval, spec, val_ds, dev, amp)
+                    is_best = val_loss < best_val
+                    if is_best:
+                        best_val, best_epoch = val_loss, epoch
+                    yield emit(Validated(epoch, t.epochs, val_loss, p, s, is_best, best_epoch, len(val_ds)))
+                    if samples:
+                        yield Sample(epoch, samples)
+                    if is_best:
+                        yield from save("best", self.best_path, epoch, steps)
+                    yield from save("last", self.last_path, epoch, steps)
+                if info.enabled:
+                    torch.distributed.barrier()
+                    if ddp.any_rank(self._stop.is_set(), dev):
+                        self._stop.set()
                 epoch, done_steps = epoch + 1, 0
                 if self._stop.is_set() and epoch <= t.epochs:
                     yield emit(Finished("stopped", epoch - 1, global_step, best_epoch, best_val, str(self.run_dir)))
@@ -272,8 +315,9 @@ class Trainer:
             yield emit(Finished("completed", t.epochs, global_step, best_epoch,
                                 None if best_val == math.inf else best_val, str(self.run_dir)))
         finally:
-            log.close()
-            metrics.close()
+            for f in (log, metrics):
+                if f is not None:
+                    f.close()
 
     def _init_from(self, path: Path, g, d) -> str:
         """Fine-tuning: the checkpoint's generator (its saved model, the EMA one when it

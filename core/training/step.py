@@ -8,6 +8,7 @@ images are recomputed for the generator's pass instead of keeping every graph al
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import torch
@@ -29,6 +30,17 @@ def _logits(d: nn.Module, x: torch.Tensor) -> torch.Tensor:
     # Registered discriminators take `logits=True` to skip their final Sigmoid; calling
     # through forward (not a method) keeps DDP's gradient hooks working.
     return d(x, logits=True)
+
+
+def _plain(m: nn.Module) -> nn.Module:
+    """The module inside a DDP wrapper. G's adversarial term runs D unwrapped: D's weights
+    are frozen there, so DDP must not wait for gradients of them."""
+    return getattr(m, "module", m)
+
+
+def _sync_unless(module: nn.Module, accumulating: bool):
+    # DDP all-reduces gradients on every backward; while chunks still accumulate, skip it.
+    return module.no_sync() if accumulating and hasattr(module, "no_sync") else contextlib.nullcontext()
 
 
 def content_loss(cfg: LossConfig, fake: torch.Tensor, sharp: torch.Tensor, to01=None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -72,33 +84,37 @@ def gan_step(g: nn.Module, d: nn.Module | None, opt_g, opt_d, blur: torch.Tensor
             else:
                 with torch.no_grad(), autocast(dev, amp):
                     f = g(b)
-            with autocast(dev, amp):
-                ld = d_loss(loss_cfg.adversarial, _logits(d, s), _logits(d, f)).float()
-            _backward(ld / n, scaler)
+            with _sync_unless(d, i < n - 1):
+                with autocast(dev, amp):
+                    ld = d_loss(loss_cfg.adversarial, _logits(d, s), _logits(d, f)).float()
+                _backward(ld / n, scaler)
             loss_d += ld.detach() / n
         _step(opt_d, d, grad_clip, scaler)
 
     opt_g.zero_grad(set_to_none=True)
     if gan:
         d.requires_grad_(False)  # G's backward need not compute D's weight gradients
+        d_plain = _plain(d)
     loss_g = torch.zeros((), device=dev)
     loss_pix = torch.zeros((), device=dev)
     try:
         for i, (b, s) in enumerate(chunks):
-            if fakes is not None:
-                f = fakes[i]
-            else:
+            with _sync_unless(g, i < n - 1):
+                if fakes is not None:
+                    f = fakes[i]
+                else:
+                    with autocast(dev, amp):
+                        f = g(b)
                 with autocast(dev, amp):
-                    f = g(b)
-            with autocast(dev, amp):
-                lg, pix = content_loss(loss_cfg, f, s, to01)
-                if gan and adv_on and loss_cfg.adv_weight:
-                    real = None
-                    if loss_cfg.adversarial == "ragan-ls":
-                        with torch.no_grad():
-                            real = _logits(d, s)
-                    lg = lg + loss_cfg.adv_weight * g_adv_loss(loss_cfg.adversarial, _logits(d, f), real).float()
-            _backward(lg / n, scaler)
+                    lg, pix = content_loss(loss_cfg, f, s, to01)
+                    if gan and adv_on and loss_cfg.adv_weight:
+                        real = None
+                        if loss_cfg.adversarial == "ragan-ls":
+                            with torch.no_grad():
+                                real = _logits(d_plain, s)
+                        lg = lg + loss_cfg.adv_weight * g_adv_loss(loss_cfg.adversarial, _logits(d_plain, f),
+                                                                   real).float()
+                _backward(lg / n, scaler)
             loss_g += lg.detach() / n
             loss_pix += pix.detach() / n
     finally:
