@@ -168,7 +168,9 @@ def degrade(sharp: torch.Tensor, kernel: np.ndarray, rng: np.random.Generator,
         # Clipped highlights were brighter than 1 in the scene: boost them so the blur
         # spreads them into bright streaks (the clip comes after the blur).
         lum = lin.max(0, keepdim=True).values
-        w = ((lum - 0.8) / 0.2).clamp(0, 1)
+        # Only pixels at the 8-bit ceiling (sRGB >= ~250) were clipped: anything darker
+        # is the scene's true value, and boosting it would teach a global darkening.
+        w = ((lum - 0.95) / 0.05).clamp(0, 1)
         lin = lin * (1 + float(rng.uniform(0.5, 4.0)) * w * w * (3 - 2 * w))
     out = convolve(lin, kernel).clamp(0, 1)
     if rng.random() < opts.noise_prob:

@@ -95,6 +95,11 @@ def test_highlights_spread_into_streaks_and_clip():
     plain = synth.degrade(img, k, np.random.default_rng(0), synth.SynthOptions(highlight_prob=0, noise_prob=0, jpeg_prob=0))
     boosted = synth.degrade(img, k, np.random.default_rng(0), synth.SynthOptions(highlight_prob=1, noise_prob=0, jpeg_prob=0))
     assert boosted.max() <= 1 and boosted.sum() > plain.sum()
+    # only clipped pixels hide brighter light: a bright but unclipped image is not boosted
+    img[:, 20, 20] = 0.95  # sRGB 242: linear 0.89
+    opts = dict(noise_prob=0, jpeg_prob=0)
+    assert torch.equal(synth.degrade(img, k, np.random.default_rng(0), synth.SynthOptions(highlight_prob=1, **opts)),
+                       synth.degrade(img, k, np.random.default_rng(0), synth.SynthOptions(highlight_prob=0, **opts)))
 
 
 def _sharp_folder(root, n=4, size=(72, 96)):
