@@ -90,7 +90,7 @@ def main() -> int:
     if args.no_test:
         return 0
     rc, t = self_test()
-    print(f"{binary()} --self-test: exit {rc} after {t:.1f} s (cold start + one sample)", flush=True)
+    print(f"{binary()} --self-test: exit {rc} after {t:.1f} s (cold start, one sample, one training epoch)", flush=True)
     return rc
 
 
