@@ -50,9 +50,10 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         raise CheckpointError(path, "not a readable checkpoint (corrupt, truncated or not a PyTorch file)")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as e:
-        raise CheckpointError(path, f"refused: the file holds more than weights "
-                                    f"(pickled code is never loaded) ({str(e).splitlines()[0]})") from None
+    except pickle.UnpicklingError:
+        # torch's own message suggests weights_only=False; we never do that, so we don't echo it.
+        raise CheckpointError(path, "refused: the file holds more than weights and tensors "
+                                    "(pickled objects or code are never loaded)") from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as e:
         raise CheckpointError(path, f"not a readable checkpoint (corrupt or truncated?): "
                                     f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
