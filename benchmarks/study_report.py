@@ -25,7 +25,8 @@ def blurred_baseline(data_root: Path) -> tuple[float, float]:
     return float(np.mean(ps)), float(np.mean(ss))
 
 
-def plot(curves: dict[str, list[dict]], baseline: float, path: Path, size=(900, 540)) -> None:
+def plot(curves: dict[str, list[dict]], baseline: float, path: Path, size=(900, 540), ylim=None) -> None:
+    """`ylim` zooms in: points outside it are left out (a curve far below stays off the chart)."""
     w, h = size
     left, right, top, bottom = 70, 250, 30, 50
     img = Image.new("RGB", size, "white")
@@ -33,13 +34,15 @@ def plot(curves: dict[str, list[dict]], baseline: float, path: Path, size=(900, 
     xs = [p["cpu_s"] for c in curves.values() for p in c]
     ys = [p["psnr"] for c in curves.values() for p in c] + [baseline]
     x1 = max(xs) * 1.02
-    y0, y1 = np.floor(min(ys)) - 0.5, np.ceil(max(ys)) + 0.5
+    y0, y1 = ylim or (np.floor(min(ys)) - 0.5, np.ceil(max(ys)) + 0.5)
+    curves = {k: [p for p in c if y0 <= p["psnr"] <= y1] for k, c in curves.items()}
     fx = lambda x: left + (w - left - right) * x / x1  # noqa: E731
     fy = lambda y: h - bottom - (h - top - bottom) * (y - y0) / (y1 - y0)  # noqa: E731
     dr.rectangle([left, top, w - right, h - bottom], outline="black")
-    for yv in np.arange(np.ceil(y0), y1, 1 if y1 - y0 < 12 else 2):
+    grid = 0.1 if y1 - y0 < 1.5 else 1 if y1 - y0 < 12 else 2
+    for yv in np.arange(np.ceil(y0 / grid) * grid, y1, grid):
         dr.line([left, fy(yv), w - right, fy(yv)], fill=(225, 225, 225))
-        dr.text((left - 40, fy(yv) - 6), f"{yv:.0f}", fill="black")
+        dr.text((left - 40, fy(yv) - 6), f"{yv:.1f}" if grid < 1 else f"{yv:.0f}", fill="black")
     step = 30 if x1 <= 300 else 60
     for xv in range(0, int(x1) + 1, step):
         dr.line([fx(xv), h - bottom, fx(xv), h - bottom + 4], fill="black")
@@ -80,6 +83,8 @@ def report(out: Path, docs: Path, budgets=(90, 180)) -> None:
             curves[name] = json.loads(f.read_text())
     base_p, base_s = blurred_baseline(DATA)
     plot(curves, base_p, docs / "quality-study.png")
+    top = max(p["psnr"] for c in curves.values() for p in c)
+    plot(curves, base_p, docs / "quality-study-zoom.png", ylim=(base_p - 0.1, top + 0.05))
     print(f"Blurred input (no model): PSNR {base_p:.2f} dB, SSIM {base_s:.4f}\n")
     head = " | ".join(f"PSNR / SSIM within {b} CPU-s" for b in budgets)
     print(f"| config | steps done | CPU s / step | {head} |")

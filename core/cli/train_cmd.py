@@ -20,7 +20,8 @@ def add_parser(sub) -> None:
     p.add_argument("--config", type=Path, help="start from a config.json (flags below override it)")
     p.add_argument("--preset", choices=PRESETS,
                    help="start from a named recipe: report (the report's, = defaults) or best "
-                        "(nafnet-s, Charbonnier + FFT, light RaGAN-LS, AdamW + cosine, EMA); flags override it")
+                        "(nafnet-s, Charbonnier + FFT, AdamW + cosine, EMA; --gan adds a light RaGAN-LS term); "
+                        "flags override it")
     p.add_argument("--model", help="registered model name (default: seed, the report's GAN)")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
@@ -30,6 +31,7 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int)
     p.add_argument("--log-every", type=int, help="log D/G loss every N steps (default 5, as the report)")
     p.add_argument("--no-gan", action="store_true", help="train the generator alone (pixel loss only)")
+    p.add_argument("--gan", action="store_true", help="switch the adversarial term on (e.g. with --preset best)")
     p.add_argument("--gan-loss", choices=ADVERSARIAL_LOSSES, help="adversarial loss (report: bce)")
     p.add_argument("--adv-weight", type=float, help="weight of the adversarial term in G's loss")
     p.add_argument("--ema", type=float, metavar="DECAY", help="keep an EMA of G's weights (e.g. 0.999); "
@@ -72,8 +74,13 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         cfg.data.max_side = args.max_side or None
     if args.lr is not None:
         cfg.train.lr_g = cfg.train.lr_d = args.lr
+    if args.no_gan and args.gan:
+        from core.cli import CliError
+        raise CliError("--gan and --no-gan contradict each other")
     if args.no_gan:
         cfg.loss.gan = False
+    if args.gan:
+        cfg.loss.gan = True
     if args.synthetic:
         cfg.data.synthetic = True
     if args.channels_last:

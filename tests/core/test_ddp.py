@@ -16,11 +16,11 @@ from core.training.presets import preset
 
 
 def tiny_config(root, epochs=1):
-    cfg = preset("best")  # nafnet-s + PatchGAN with spectral norm, EMA, AdamW
+    cfg = preset("best")  # nafnet-s + (switched on) PatchGAN with spectral norm, EMA, AdamW
     cfg.data.root, cfg.data.crop = str(root), 64
     # LSGAN, not the preset's RaGAN-LS: its "average" is over the batch a process sees, so
     # with RaGAN two half batches legitimately differ from one whole batch
-    cfg.loss.d_warmup_steps, cfg.loss.adversarial = 0, "lsgan"
+    cfg.loss.gan, cfg.loss.d_warmup_steps, cfg.loss.adversarial = True, 0, "lsgan"
     t = cfg.train
     t.epochs, t.batch_size, t.log_every, t.device, t.samples, t.warmup_steps = epochs, 4, 1, "cpu", 0, 0
     return cfg

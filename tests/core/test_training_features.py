@@ -137,6 +137,7 @@ def test_presets_and_bad_settings():
     assert report.to_dict() == RunConfig().to_dict()
     best = config_from_args(ap.parse_args(["train", "--preset", "best", "--ema", "0.99", "--gan-loss", "hinge"]))
     assert best.model.name == "nafnet-s" and best.train.ema_decay == 0.99 and best.loss.adversarial == "hinge"
+    assert not best.loss.gan and config_from_args(ap.parse_args(["train", "--preset", "best", "--gan"])).loss.gan
     for section, name, value, message in (("train", "optimizer", "sgd", "optimizer"),
                                           ("loss", "adversarial", "wgan", "adversarial"),
                                           ("train", "grad_accum", 9, "grad_accum"),
