@@ -130,7 +130,7 @@ class DatasetTab(QWidget):
         body.setStretchFactor(0, 0)
         body.setStretchFactor(1, 1)
         body.setStretchFactor(2, 2)
-        body.setSizes([270, 450, 720])  # three thumbnail columns at 1440 px
+        body.setSizes([300, 440, 700])  # three thumbnail columns at 1440 px
 
         lay = QVBoxLayout(self)
         lay.addLayout(top)

@@ -12,14 +12,17 @@ PAIRS_ROLE = Qt.ItemDataRole.UserRole  # each item holds the list of its pairs
 
 
 def sizes_text(pairs: list[ImagePair]) -> str:
-    """'768x512' when all agree, else the most common size and how many others."""
+    """'768x512' when all agree, else the most common size and how many others ('+1')."""
     counts = Counter(p.size for p in pairs if p.size != (0, 0))
     if not counts:
         return ""
     (w, h), _ = counts.most_common(1)[0]
-    if len(counts) == 1:
-        return f"{w}x{h}"
-    return f"{w}x{h} +{len(counts) - 1} other size{'s' if len(counts) > 2 else ''}"
+    return f"{w}x{h}" if len(counts) == 1 else f"{w}x{h} +{len(counts) - 1}"
+
+
+def sizes_tooltip(pairs: list[ImagePair]) -> str:
+    counts = Counter(p.size for p in pairs if p.size != (0, 0))
+    return "\n".join(f"{w}x{h}: {n} image{'s' if n > 1 else ''}" for (w, h), n in counts.most_common(12))
 
 
 class DatasetTree(QTreeWidget):
@@ -43,6 +46,7 @@ class DatasetTree(QTreeWidget):
         it.setData(0, PAIRS_ROLE, pairs)
         it.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         it.setToolTip(0, name)
+        it.setToolTip(2, sizes_tooltip(pairs))
         return it
 
     def show_pairs(self, ps: PairSet) -> None:

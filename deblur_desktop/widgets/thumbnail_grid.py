@@ -160,7 +160,13 @@ class ThumbnailGrid(QListWidget):
             it.setToolTip(error)
             it.setForeground(QColor("#d04040"))
         else:
-            pm = QPixmap.fromImage(to_qimage(pixels))
+            # centred on a square canvas: portrait and landscape labels line up in the grid
+            pm = QPixmap(THUMB, THUMB)
+            pm.fill(QColor(0, 0, 0, 0))
+            im = to_qimage(pixels)
+            p = QPainter(pm)
+            p.drawImage((THUMB - im.width()) // 2, (THUMB - im.height()) // 2, im)
+            p.end()
             icon = QIcon(pm)
             icon.addPixmap(pm, QIcon.Mode.Selected)  # the label shows the selection; keep the photo untinted
             it.setIcon(icon)

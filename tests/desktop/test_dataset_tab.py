@@ -294,3 +294,16 @@ def test_switching_to_a_smaller_folder_with_a_late_row_selected(qtbot, tab, make
     open_and_wait(qtbot, tab, small)  # an exception in a slot fails the test (pytest-qt)
     assert tab.grid.count() == 2 and tab.grid.currentRow() == 0
     qtbot.waitUntil(lambda: "img00" in tab.pair_info.text(), timeout=10_000)
+
+
+def test_tree_size_column_names_the_common_size_and_counts_the_others():
+    from pathlib import Path
+
+    from core.data.pairs import ImagePair
+    from deblur_desktop.widgets.dataset_tree import sizes_text, sizes_tooltip
+
+    pairs = [ImagePair(None, Path(f"{i}.png"), size=s) for i, s in
+             enumerate([(768, 512)] * 3 + [(512, 768)])]
+    assert sizes_text(pairs) == "768x512 +1"
+    assert sizes_tooltip(pairs) == "768x512: 3 images\n512x768: 1 image"
+    assert sizes_text(pairs[:3]) == "768x512"
