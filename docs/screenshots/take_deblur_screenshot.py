@@ -27,6 +27,7 @@ PHOTOS = {  # short name -> file in real_blur_only (provenance in ../shared/data
     "street/harbour.png": "SRN-Deblur__testing_set_07.png",
 }
 SHOW = "street/harbour.png"
+CENTRE = (430, 360)  # image point at the view's centre
 
 
 def main(argv: list[str]) -> int:
@@ -63,7 +64,10 @@ def main(argv: list[str]) -> int:
     row = next(i for i, it in enumerate(tab.queue.items) if str(it.rel) == SHOW)
     tab.queue.selectRow(row)
     pump(20, lambda: tab.compare.labels == ["Original", "Deblurred"] and tab._shown.endswith(SHOW))
-    tab.compare.slider.setValue(500)
+    tab.compare.slider.setValue(300)  # the divider through the licence plate
+    from PySide6.QtCore import QPointF
+
+    tab.compare.state.set(1.0, QPointF(*CENTRE))  # 1:1, the divider across one car: same object both sides
     shot("deblur.png")
     win.close()
     shutil.rmtree(tmp, ignore_errors=True)
