@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "build" / "deblur_studio.spec"
 WORK, DIST = ROOT / "build-work", ROOT / "dist"
 NAME = "DeblurStudio"
-# The Linux bundle measured 849 MiB (docs/packaging.md), 414 of them libtorch_cpu.so.
+# The Linux bundle measured 856 MiB (docs/packaging.md), 414 of them libtorch_cpu.so.
 # Growing past this budget fails the build with the largest pieces listed, so a new
 # dependency or a lost exclusion is seen, not shipped. Raise it on purpose when needed.
 SIZE_BUDGET_MIB = 950
