@@ -35,6 +35,25 @@ def write_pair(blur_dir: Path, sharp_dir: Path, name: str, rng, size=(48, 64)) -
     Image.fromarray(_blur(s)).save(blur_dir / name)
 
 
+@pytest.fixture(scope="session")
+def tiny_model_file(tmp_path_factory) -> Path:
+    """A tiny random seed generator (1 residual block) written through the real
+    checkpoint + safetensors export path; the .safetensors file."""
+    import torch
+
+    from core.config import RunConfig
+    from core.inference import export_safetensors
+    from core.models import build_generator
+    from core.training.checkpoint import save_checkpoint
+
+    cfg = RunConfig()
+    cfg.model.options = {"num_residual_blocks": 1}
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("models")
+    save_checkpoint(folder / "tiny.pt", cfg, build_generator(cfg.model), epoch=1)
+    return export_safetensors(folder / "tiny.pt", folder / "tiny.safetensors")
+
+
 @pytest.fixture
 def make_gopro(tmp_path):
     """make_gopro(scenes=3, per_scene=3, size=(h, w)) -> root of a GoPro-layout tree."""

@@ -8,7 +8,6 @@ import time
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image, ImageCms
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
@@ -17,19 +16,9 @@ from deblur_desktop import workers
 
 
 @pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
+def tiny_model(tiny_model_file):
     """A tiny random seed generator written through the real checkpoint + export path."""
-    from core.config import RunConfig
-    from core.inference import export_safetensors
-    from core.models import build_generator
-    from core.training.checkpoint import save_checkpoint
-
-    d = tmp_path_factory.mktemp("models")
-    cfg = RunConfig()
-    cfg.model.options = {"num_residual_blocks": 1}
-    torch.manual_seed(0)
-    save_checkpoint(d / "tiny.pt", cfg, build_generator(cfg.model), epoch=1)
-    return export_safetensors(d / "tiny.pt", d / "tiny.safetensors")
+    return tiny_model_file
 
 
 @pytest.fixture

@@ -7,29 +7,18 @@ import re
 import shutil
 
 import pytest
-import torch
 
 from core.paths import resource_path
 from deblur_desktop.__main__ import main
 
 
 @pytest.fixture(scope="module")
-def model_file(tmp_path_factory):
+def model_file(tiny_model_file):
     """The bundled default model when it is there, else a tiny seed generator written
     through the real checkpoint + export path."""
     if resource_path("models", "default.safetensors").is_file():
         return resource_path("models", "default.safetensors")
-    from core.config import RunConfig
-    from core.inference import export_safetensors
-    from core.models import build_generator
-    from core.training.checkpoint import save_checkpoint
-
-    d = tmp_path_factory.mktemp("models")
-    cfg = RunConfig()
-    cfg.model.options = {"num_residual_blocks": 1}
-    torch.manual_seed(0)
-    save_checkpoint(d / "tiny.pt", cfg, build_generator(cfg.model), epoch=1)
-    return export_safetensors(d / "tiny.pt", d / "tiny.safetensors")
+    return tiny_model_file
 
 
 @pytest.fixture
