@@ -29,6 +29,9 @@ class DataConfig:
     # Sharp-only folders: blur synthesised on the fly (see core.data.synth)
     synthetic: bool = False
     synth_max_kernel: int = 31
+    # Share of pairs blurred in linear light; the rest blur the stored sRGB values
+    # (real benchmark pairs such as Levin 2009 behave so). See core.data.synth.
+    synth_linear_light: float = 0.5
 
 
 @dataclass

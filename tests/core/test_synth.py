@@ -175,3 +175,22 @@ def test_training_pairs_are_sometimes_grey_and_match_their_blur():
         else:
             assert torch.equal(sharp, img)
     assert 1 <= grey <= 15  # ~10 %
+
+
+def test_blur_in_linear_light_brightens_texture_and_blur_of_stored_values_does_not():
+    # A fine black-and-white texture: in linear light its blur is the mean of 0 and 1
+    # light (sRGB ~0.735), in stored values the mean of the values (0.5).
+    sharp = torch.zeros(3, 48, 48)
+    sharp[:, :, ::2] = 1.0
+    k = np.zeros((9, 9), np.float32)
+    k[4, :] = 1 / 9  # horizontal motion across the vertical stripes
+    clean = dict(noise_prob=0, jpeg_prob=0, highlight_prob=0)
+    light = synth.degrade(sharp, k, np.random.default_rng(0), synth.SynthOptions(linear_light_prob=1, **clean))
+    stored = synth.degrade(sharp, k, np.random.default_rng(0), synth.SynthOptions(linear_light_prob=0, **clean))
+    inner = (slice(None), slice(8, -8), slice(8, -8))
+    assert light[inner].mean() > sharp[inner].mean() + 0.15
+    assert abs(stored[inner].mean() - sharp[inner].mean()) < 0.01
+    # the default mixes both conventions, so a model cannot learn one brightness shift
+    means = {round(float(synth.degrade(sharp, k, np.random.default_rng(s), synth.SynthOptions(**clean))[inner].mean()), 2)
+             for s in range(12)}
+    assert len(means) == 2
