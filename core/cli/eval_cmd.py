@@ -18,10 +18,11 @@ def add_parser(sub) -> None:
     p.add_argument("--data", required=True, help="pairs: GoPro tree (its test split), blur/+sharp/ "
                    "folders, or RealBlur lists")
     p.add_argument("--model", action="append", default=[], metavar="NAME|PATH",
-                   help="a model to score (repeat for several; default: the shipped model "
-                   "unless --baseline is the only row asked for)")
+                   help="a model to score (repeat for several; default: the shipped default model)")
     p.add_argument("--baseline", action="store_true",
                    help="add the blurred input itself as a row (the identity every model must beat)")
+    p.add_argument("--no-model", action="store_true",
+                   help="score no model, only the blurred input (with --baseline): the data's own figures")
     p.add_argument("--shift", type=int, default=0, metavar="N",
                    help="also score the best alignment within +-N px (Levin/Koehler benchmarks)")
     p.add_argument("--y-channel", action="store_true", help="score BT.601 luma instead of RGB (RealBlur convention)")
@@ -46,7 +47,7 @@ def load_models(names: list[str], device: str | None, backend: str = "torch"):
         from core.inference import Deblurrer, resolve_model
     except ImportError as e:
         raise CliError(f"cannot load models: the inference engine is missing ({e}); "
-                       f"--baseline alone still works") from None
+                       f"--baseline --no-model still works") from None
 
     out = []
     for name in names:
@@ -66,9 +67,12 @@ def run(args: argparse.Namespace) -> int:
     from core.evaluate import EvalModel, Evaluation, ImageScored, markdown_summary, write_csv
     from core.fileutil import atomic_write_text
 
-    names = list(args.model)
-    if not names and not args.baseline:
-        names = [None]  # the shipped default model
+    if args.no_model and args.model:
+        raise CliError("--no-model and --model exclude each other")
+    if args.no_model and not args.baseline:
+        raise CliError("--no-model leaves nothing to score: add --baseline")
+    # `--baseline` alone compares the shipped model with its input: what a user means
+    names = [] if args.no_model else list(args.model) or [None]
     if args.shift < 0:
         raise CliError(f"--shift must be 0 or more pixels (got {args.shift})")
     models = [EvalModel.baseline()] if args.baseline else []

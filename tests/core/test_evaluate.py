@@ -116,13 +116,27 @@ def test_markdown_marks_published_rows_and_images_are_saved(make_flat, tmp_path)
 
 def test_cli_prints_the_table_and_writes_reports(make_flat, tmp_path, capsys):
     root = make_flat(n=2)
-    rc = main(["eval", "--data", str(root), "--baseline", "--shift", "2", "--out", str(tmp_path / "ev")])
+    rc = main(["eval", "--data", str(root), "--baseline", "--no-model", "--shift", "2", "--out", str(tmp_path / "ev")])
     out = capsys.readouterr().out
     assert rc == 0
     assert "Metric" in out and "Std" in out and "PSNR shift+-2" in out
     assert (tmp_path / "ev" / "per_image.csv").is_file() and (tmp_path / "ev" / "summary.md").is_file()
-    assert main(["eval", "--data", str(tmp_path / "nowhere"), "--baseline"]) == 2
+    rows = list(csv.DictReader(open(tmp_path / "ev" / "per_image.csv")))
+    assert {r["model"] for r in rows} == {"blurred input (baseline)"}
+    assert main(["eval", "--data", str(root), "--no-model"]) == 2  # nothing left to score
+    assert "add --baseline" in capsys.readouterr().err
+    assert main(["eval", "--data", str(tmp_path / "nowhere"), "--baseline", "--no-model"]) == 2
     assert "folder not found" in capsys.readouterr().err
+
+
+def test_cli_baseline_alone_scores_the_shipped_model_next_to_its_input(make_flat, tmp_path):
+    """The issue's command, `deblur eval --data D --baseline`, compares the default model
+    (found through resource_path, as in a packaged app) with the blurred input."""
+    root = make_flat(n=1, size=(40, 52))
+    assert main(["eval", "--data", str(root), "--baseline", "--device", "cpu", "--out", str(tmp_path / "ev")]) == 0
+    rows = list(csv.DictReader(open(tmp_path / "ev" / "per_image.csv")))
+    assert [r["model"] for r in rows] == ["blurred input (baseline)", "default model (default.safetensors)"]
+    assert rows[0]["psnr"] != rows[1]["psnr"]  # the model changed the image
 
 
 def test_cli_scores_a_model_file_through_the_inference_engine(make_flat, tmp_path, capsys):
