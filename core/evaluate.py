@@ -289,7 +289,12 @@ class Evaluation:
 
     def _save(self, model: EvalModel, pair: ImagePair, res: np.ndarray) -> None:
         # exactly the 8-bit pixels that were scored
-        write_image(self.save_images / slug(model.name) / Path(pair.name).with_suffix(".png"), res / 255.0)
+        write_image(saved_image_path(self.save_images, model.name, pair.name), res / 255.0)
+
+
+def saved_image_path(save_dir: Path, model_name: str, image_name: str) -> Path:
+    """Where `save_images` puts a model's result for one pair (the app opens it there)."""
+    return Path(save_dir) / slug(model_name) / Path(image_name).with_suffix(".png")
 
 
 def _takes_cancel(fn: Callable) -> bool:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxL
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from core.evaluate import (INF_CAP_DB, EvalFinished, EvalModel, EvalStarted, Evaluation, ImageScored,
-                           ModelSummary, markdown_summary, slug, write_csv)
+                           ModelSummary, markdown_summary, saved_image_path, write_csv)
 from core.events import Message
 from core.fileutil import atomic_write_text
 from core.paths import default_runs_dir
@@ -403,7 +403,7 @@ class EvaluateView(QWidget):
         """Where the run saved `model`'s result for `image` (None for the baseline)."""
         if self.save_dir is None or model == EvalModel.baseline().name:
             return None
-        return self.save_dir / slug(model) / Path(image).with_suffix(".png")
+        return saved_image_path(self.save_dir, model, image)
 
     def pair_named(self, image: str):
         ev = self.ev or (self.run.ev if self.run else None)
