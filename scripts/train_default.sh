@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Train the default model that ships as resources/models/default.safetensors, with the
 # project's own `deblur train` on sharp photos blurred on the fly (synthetic camera
-# shake, core/data/synth.py). Two phases, as the shipped model was trained:
+# shake, core/data/synth.py). Three phases, as the shipped model was trained:
 #   A  scripts/train_default_warmup.json: nafnet-s, Adam 5e-4 constant, L1, 50 epochs
 #   B  scripts/train_default.json: fine-tunes A (--init-from) with AdamW 1e-3, cosine
 #      with warm-up, Charbonnier + 0.05 FFT loss, grad clip, EMA 0.999 (saved as the model)
-# Both: 192 px crops (6x the longest 31 px kernel), batch 4, no GAN, seed 0.
+#   C  scripts/train_default_mixed.json: fine-tunes B on blur made half in linear light,
+#      half in stored sRGB values (A and B saw linear light only and learned to darken),
+#      AdamW 5e-4 cosine, batch 8, 160 px crops, same loss and EMA
+# A and B: 192 px crops (6x the longest 31 px kernel), batch 4. All: no GAN, seed 0.
 #
-#   scripts/train_default.sh          # runs A then B; resumes whichever was interrupted
-#   scripts/train_default.sh export   # B's final EMA weights -> resources/models/default.safetensors
-#   EPOCHS_B=600 scripts/train_default.sh   # a longer phase B, e.g. on a GPU
+#   scripts/train_default.sh          # runs A, B, C; resumes whichever was interrupted
+#   scripts/train_default.sh export   # C's final EMA weights -> resources/models/default.safetensors
+#   EPOCHS_C=3000 scripts/train_default.sh   # a longer phase C, e.g. on a GPU
 #
 # Training photos are only those free to use in a product: Kodak's 24 (Kodak: unrestricted
 # usage) and eight public-domain/CC0 photos that ship inside scikit-image. McMaster and
@@ -22,12 +25,13 @@ RUNS=${RUNS:-runs}
 DATA=${DATA:-$RUNS/default-data}
 DEBLUR=${DEBLUR:-.venv/bin/deblur}
 PY=${PY:-.venv/bin/python}
-# One thread: on a CPU shared with other jobs, two OpenMP threads spin-wait on each
-# other and ran ~4x slower than one here (12 s vs 2.5-4 s per step).
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+# Threads: phases A and B ran with one (on a CPU shared with other jobs two OpenMP
+# threads spin-wait on each other: 12 s vs 2.5-4 s per step), C with two on a quiet
+# machine (1.5 s per step of 8). Set OMP_NUM_THREADS to the free cores.
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 
 if [ "${1:-}" = "export" ]; then
-  exec "$PY" - "$RUNS/default-b/checkpoints/last.pt" "${MODEL_OUT:-resources/models/default.safetensors}" <<'PY'
+  exec "$PY" - "$RUNS/default-c/checkpoints/last.pt" "${MODEL_OUT:-resources/models/default.safetensors}" <<'PY'
 import sys
 from core.inference import export_safetensors
 out = export_safetensors(sys.argv[1], sys.argv[2])
@@ -54,5 +58,8 @@ train() {  # train RUN_DIR CONFIG [extra args]: start, or resume an interrupted 
 }
 grep -q "Training completed" "$RUNS/default-a/log.txt" 2>/dev/null ||
   EPOCHS="${EPOCHS_A:-}" train "$RUNS/default-a" scripts/train_default_warmup.json
-EPOCHS="${EPOCHS_B:-}" train "$RUNS/default-b" scripts/train_default.json \
-  --init-from "$RUNS/default-a/checkpoints/last.pt"
+grep -q "Training completed" "$RUNS/default-b/log.txt" 2>/dev/null ||
+  EPOCHS="${EPOCHS_B:-}" train "$RUNS/default-b" scripts/train_default.json \
+    --init-from "$RUNS/default-a/checkpoints/last.pt"
+EPOCHS="${EPOCHS_C:-}" train "$RUNS/default-c" scripts/train_default_mixed.json \
+  --init-from "$RUNS/default-b/checkpoints/last.pt"
