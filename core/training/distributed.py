@@ -83,11 +83,12 @@ def mean_over_ranks(values: list[float], dev: torch.device) -> list[float]:
     return (t / dist.get_world_size()).tolist()
 
 
-def any_rank(flag: bool, dev: torch.device) -> bool:
-    """True on every rank when it is true on one (a stop request reaches one process)."""
-    t = torch.tensor([1.0 if flag else 0.0], device=dev)
+def any_rank(*flags: bool, dev: torch.device) -> list[bool]:
+    """Each flag true on every rank when it is true on one (a stop request reaches one
+    process); all flags in one collective, since this runs after every step."""
+    t = torch.tensor([1.0 if f else 0.0 for f in flags], device=dev)
     dist.all_reduce(t, op=dist.ReduceOp.MAX)
-    return bool(t.item())
+    return [bool(v) for v in t.tolist()]
 
 
 def shard(batch: list[int], info: DistInfo, pad_from: list[int]) -> list[int]:

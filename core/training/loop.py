@@ -280,9 +280,10 @@ class Trainer:
                                         opt_g.param_groups[0]["lr"], seen / max(now - tick, 1e-9), now - t0))
                         tick, seen = now, 0
                     if info.enabled:  # a request that reached one process applies to all
-                        if ddp.any_rank(self._save_now.is_set(), dev):
+                        save_now, stop = ddp.any_rank(self._save_now.is_set(), self._stop.is_set(), dev=dev)
+                        if save_now:
                             self._save_now.set()
-                        if ddp.any_rank(self._stop.is_set(), dev):
+                        if stop:
                             self._stop.set()
                     if self._save_now.is_set():
                         self._save_now.clear()
@@ -306,7 +307,7 @@ class Trainer:
                     yield from save("last", self.last_path, epoch, steps)
                 if info.enabled:
                     torch.distributed.barrier()
-                    if ddp.any_rank(self._stop.is_set(), dev):
+                    if ddp.any_rank(self._stop.is_set(), dev=dev)[0]:
                         self._stop.set()
                 epoch, done_steps = epoch + 1, 0
                 if self._stop.is_set() and epoch <= t.epochs:
