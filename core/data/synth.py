@@ -170,13 +170,13 @@ def degrade(sharp: torch.Tensor, kernel: np.ndarray, rng: np.random.Generator,
             opts: SynthOptions = SynthOptions()) -> torch.Tensor:
     """sRGB CxHxW in [0,1] -> the camera's blurred, noisy, quantised photo of it."""
     linear_light = rng.random() < opts.linear_light_prob
-    x = sharp.float().clamp(0, 1)
-    if linear_light:
-        x = srgb_to_linear(x)
+    srgb = sharp.float().clamp(0, 1)
+    lin = srgb_to_linear(srgb)
+    x = lin if linear_light else srgb
     if rng.random() < opts.highlight_prob:
         # Clipped highlights were brighter than 1 in the scene: boost them so the blur
         # spreads them into bright streaks (the clip comes after the blur).
-        lum = srgb_to_linear(sharp.float().clamp(0, 1)).max(0, keepdim=True).values
+        lum = lin.max(0, keepdim=True).values
         # Only pixels at the 8-bit ceiling (sRGB >= ~250) were clipped: anything darker
         # is the scene's true value, and boosting it would teach a global darkening.
         w = ((lum - 0.95) / 0.05).clamp(0, 1)

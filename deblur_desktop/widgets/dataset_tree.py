@@ -11,9 +11,13 @@ from core.data.pairs import ImagePair, PairSet
 PAIRS_ROLE = Qt.ItemDataRole.UserRole  # each item holds the list of its pairs
 
 
+def _size_counts(pairs: list[ImagePair]) -> Counter:
+    return Counter(p.size for p in pairs if p.size != (0, 0))  # (0, 0): size unknown
+
+
 def sizes_text(pairs: list[ImagePair]) -> str:
     """'768x512' when all agree, else the most common size and how many others ('+1')."""
-    counts = Counter(p.size for p in pairs if p.size != (0, 0))
+    counts = _size_counts(pairs)
     if not counts:
         return ""
     (w, h), _ = counts.most_common(1)[0]
@@ -21,7 +25,7 @@ def sizes_text(pairs: list[ImagePair]) -> str:
 
 
 def sizes_tooltip(pairs: list[ImagePair]) -> str:
-    counts = Counter(p.size for p in pairs if p.size != (0, 0))
+    counts = _size_counts(pairs)
     return "\n".join(f"{w}x{h}: {n} image{'s' if n > 1 else ''}" for (w, h), n in counts.most_common(12))
 
 
