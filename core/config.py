@@ -22,6 +22,9 @@ class DataConfig:
     max_side: int | None = 640
     crop: int = 256  # random training crop (after resizing); 0 = whole images
     val_fraction: float = 0.1  # held apart (seeded) when the data has no val/test split
+    # Seed of that split; None = train.seed. A fine-tuning run sets a new train.seed (new
+    # crops and blur) and keeps its parent's split, so held-apart photos stay unseen.
+    val_seed: int | None = None
     val_crop: int | None = None  # None = whole images, as the report validated
     val_max_images: int | None = None
     flips: bool = True

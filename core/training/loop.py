@@ -127,7 +127,8 @@ class Trainer:
         if pairset.layout == "sharp-only" and not cfg.data.synthetic:
             raise DataError(f"{cfg.data.root}: holds only sharp photos (no blur/ and sharp/ folders); "
                             f"train with synthetic blur (--synthetic) or give a paired folder")
-        train, val = split_train_val(pairset, cfg.data.val_fraction, cfg.train.seed)
+        val_seed = cfg.train.seed if cfg.data.val_seed is None else cfg.data.val_seed
+        train, val = split_train_val(pairset, cfg.data.val_fraction, val_seed)
         if cfg.data.val_max_images:
             val = val[: cfg.data.val_max_images]
         return pairset, PairDataset(train, cfg.data, True, cfg.train.seed), PairDataset(val, cfg.data, False, cfg.train.seed)

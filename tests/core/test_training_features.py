@@ -146,3 +146,18 @@ def test_presets_and_bad_settings():
         setattr(getattr(cfg, section), name, value)
         with pytest.raises(ConfigError, match=message):
             Trainer(cfg, "unused")
+
+
+def test_fine_tuning_with_a_new_seed_keeps_the_parent_split(make_flat, tmp_path):
+    # New crops and blur (train.seed) must not move photos between the held-apart
+    # split and training, or a fine-tuned model would be validated on photos it saw.
+    root = make_flat(n=8, size=(40, 48))
+
+    def val_names(seed, val_seed=None):
+        cfg = nafnet_config(root)
+        cfg.data.val_fraction, cfg.train.seed, cfg.data.val_seed = 0.25, seed, val_seed
+        return sorted(p.name for p in Trainer(cfg, tmp_path / "x")._setup_data()[2].pairs)
+
+    parent = val_names(0)
+    assert any(val_names(s) != parent for s in range(1, 6)), "the split should follow train.seed by default"
+    assert all(val_names(s, val_seed=0) == parent for s in range(1, 6))
