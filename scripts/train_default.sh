@@ -8,11 +8,14 @@
 #   C  scripts/train_default_mixed.json: fine-tunes B on blur made half in linear light,
 #      half in stored sRGB values (A and B saw linear light only and learned to darken),
 #      AdamW 5e-4 cosine, batch 8, 160 px crops, same loss and EMA
+#   D  scripts/train_default_long.json: C again, restarted (warm restart, AdamW 3e-4
+#      cosine) with new crops and blur (seed 1) over the same held-apart split (val_seed 0):
+#      C's Levin gain was still rising when its schedule ended
 # A and B: 192 px crops (6x the longest 31 px kernel), batch 4. All: no GAN, seed 0.
 #
-#   scripts/train_default.sh          # runs A, B, C; resumes whichever was interrupted
-#   scripts/train_default.sh export   # C's final EMA weights -> resources/models/default.safetensors
-#   EPOCHS_C=3000 scripts/train_default.sh   # a longer phase C, e.g. on a GPU
+#   scripts/train_default.sh          # runs A, B, C, D; resumes whichever was interrupted
+#   scripts/train_default.sh export   # D's final EMA weights -> resources/models/default.safetensors
+#   EPOCHS_D=3000 scripts/train_default.sh   # a longer phase D, e.g. on a GPU
 #
 # Training photos are only those free to use in a product: Kodak's 24 (Kodak: unrestricted
 # usage) and eight public-domain/CC0 photos that ship inside scikit-image. McMaster and
@@ -31,7 +34,7 @@ PY=${PY:-.venv/bin/python}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 
 if [ "${1:-}" = "export" ]; then
-  exec "$PY" - "$RUNS/default-c/checkpoints/last.pt" "${MODEL_OUT:-resources/models/default.safetensors}" <<'PY'
+  exec "$PY" - "$RUNS/default-d/checkpoints/last.pt" "${MODEL_OUT:-resources/models/default.safetensors}" <<'PY'
 import sys
 from core.inference import export_safetensors
 out = export_safetensors(sys.argv[1], sys.argv[2])
@@ -56,10 +59,16 @@ train() {  # train RUN_DIR CONFIG [extra args]: start, or resume an interrupted 
     "$DEBLUR" train --config "$config" --data "$DATA" --out "$run" ${EPOCHS:+--epochs "$EPOCHS"} "$@"
   fi
 }
-grep -q "Training completed" "$RUNS/default-a/log.txt" 2>/dev/null ||
+done_() {  # a phase is done when it completed or the next phase has started from it
+  grep -q "Training completed" "$RUNS/default-$1/log.txt" 2>/dev/null || [ -f "$RUNS/default-$2/checkpoints/last.pt" ]
+}
+done_ a b ||
   EPOCHS="${EPOCHS_A:-}" train "$RUNS/default-a" scripts/train_default_warmup.json
-grep -q "Training completed" "$RUNS/default-b/log.txt" 2>/dev/null ||
+done_ b c ||
   EPOCHS="${EPOCHS_B:-}" train "$RUNS/default-b" scripts/train_default.json \
     --init-from "$RUNS/default-a/checkpoints/last.pt"
-EPOCHS="${EPOCHS_C:-}" train "$RUNS/default-c" scripts/train_default_mixed.json \
-  --init-from "$RUNS/default-b/checkpoints/last.pt"
+done_ c d ||
+  EPOCHS="${EPOCHS_C:-}" train "$RUNS/default-c" scripts/train_default_mixed.json \
+    --init-from "$RUNS/default-b/checkpoints/last.pt"
+EPOCHS="${EPOCHS_D:-}" train "$RUNS/default-d" scripts/train_default_long.json \
+  --init-from "$RUNS/default-c/checkpoints/last.pt"
