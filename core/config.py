@@ -35,6 +35,9 @@ class DataConfig:
     # Share of pairs blurred in linear light; the rest blur the stored sRGB values
     # (real benchmark pairs such as Levin 2009 behave so). See core.data.synth.
     synth_linear_light: float = 0.5
+    # Training crops drawn from each photo per epoch. A few dozen photos on a fast GPU
+    # would otherwise make epochs of one step, spent mostly on validation and saving.
+    repeat: int = 1
 
 
 @dataclass

@@ -40,9 +40,11 @@ def add_parser(sub) -> None:
     p.add_argument("--channels-last", action="store_true", help="channels_last memory format")
     p.add_argument("--compile", action="store_true", help="torch.compile the generator (GPU)")
     p.add_argument("--init-from", type=Path, metavar="CKPT",
-                   help="fine-tune: start from this checkpoint's generator (and discriminator when it fits)")
+                   help="fine-tune: start from this checkpoint's generator (and discriminator when it fits), "
+                        "or from a .safetensors model such as the default")
     p.add_argument("--synthetic", action="store_true", help="sharp-only folder: synthesise blur on the fly")
     p.add_argument("--workers", type=int, help="data loader worker processes")
+    p.add_argument("--repeat", type=int, metavar="N", help="training crops per photo per epoch (default 1)")
     p.add_argument("--device", help="auto (default), cpu, cuda, cuda:N or mps")
     p.add_argument("--out", type=Path, help=f"run folder (default: {default_runs_dir()}/<model>-<time>)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
@@ -65,7 +67,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         "crop": ("data", "crop"), "seed": ("train", "seed"), "workers": ("data", "num_workers"),
         "device": ("train", "device"), "log_every": ("train", "log_every"),
         "gan_loss": ("loss", "adversarial"), "adv_weight": ("loss", "adv_weight"), "ema": ("train", "ema_decay"),
-        "grad_accum": ("train", "grad_accum"),
+        "grad_accum": ("train", "grad_accum"), "repeat": ("data", "repeat"),
     }.items():
         v = getattr(args, arg)
         if v is not None:

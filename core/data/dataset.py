@@ -94,12 +94,16 @@ class PairDataset(Dataset):
         self.train = train
         self.seed = seed
         self.epoch = 0
+        self.repeat = max(1, cfg.repeat) if train else 1  # crops per photo per epoch
+
+    def photo(self, i: int) -> ImagePair:
+        return self.pairs[i % len(self.pairs)]
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
     def __len__(self) -> int:
-        return len(self.pairs)
+        return len(self.pairs) * self.repeat
 
     def load(self, pair: ImagePair, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         sharp = to_tensor(read_rgb(pair.sharp))
@@ -116,10 +120,11 @@ class PairDataset(Dataset):
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         rng = np.random.default_rng([self.seed, self.epoch if self.train else 0, i])
         crop = self.cfg.crop if self.train else (self.cfg.val_crop or 0)
-        if crop and self.pairs[i].blur is None:
-            blur, sharp = self._synth_crop(self.pairs[i], rng, crop)
+        pair = self.photo(i)
+        if crop and pair.blur is None:
+            blur, sharp = self._synth_crop(pair, rng, crop)
         else:
-            blur, sharp = self.load(self.pairs[i], rng)
+            blur, sharp = self.load(pair, rng)
             if crop:
                 blur, sharp = _pad_to(blur, crop), _pad_to(sharp, crop)
                 h, w = sharp.shape[-2:]
@@ -155,5 +160,5 @@ class PairDataset(Dataset):
         return blur[:, y:y + crop, x:x + crop], region[:, y:y + crop, x:x + crop]
 
     def name(self, i: int) -> str:
-        return self.pairs[i].name
+        return self.photo(i).name
 

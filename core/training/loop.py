@@ -55,6 +55,8 @@ def check_config(cfg: RunConfig) -> None:
                           f"downsamples 16x and ends in a 4x4 conv (got {d.crop})")
     if not 0 < d.val_fraction < 1:
         raise ConfigError(f"val_fraction must be between 0 and 1 (got {d.val_fraction})")
+    if d.repeat < 1:
+        raise ConfigError(f"repeat (crops per photo per epoch) must be at least 1 (got {d.repeat})")
     for name in ("lr_g", "lr_d"):
         if getattr(t, name) <= 0:
             raise ConfigError(f"{name} must be positive (got {getattr(t, name)})")
@@ -68,7 +70,7 @@ def check_config(cfg: RunConfig) -> None:
     if not 1 <= t.grad_accum <= t.batch_size:
         raise ConfigError(f"grad_accum must be between 1 and the batch size {t.batch_size} (got {t.grad_accum})")
     if t.init_from and not Path(t.init_from).is_file():
-        raise ConfigError(f"init_from: {t.init_from}: checkpoint not found")
+        raise ConfigError(f"init_from: {t.init_from}: checkpoint or model file not found")
 
 
 class Trainer:
@@ -240,7 +242,7 @@ class Trainer:
                 yield emit(Message("info", note))
             where = describe_device(dev) + (f" x {info.world_size} processes" if info.enabled else "")
             yield emit(RunStarted(str(self.run_dir), cfg.model.name, where, t.epochs, steps,
-                                  epoch, len(train_ds), len(val_ds), resumed=ckpt is not None))
+                                  epoch, len(train_ds.pairs), len(val_ds), resumed=ckpt is not None))
             t0 = time.perf_counter()
             while epoch <= t.epochs:
                 train_ds.set_epoch(epoch)
@@ -323,8 +325,18 @@ class Trainer:
 
     def _init_from(self, path: Path, g, d) -> str:
         """Fine-tuning: the checkpoint's generator (its saved model, the EMA one when it
-        had EMA) must fit this architecture; its discriminator is taken when it fits."""
-        src = load_checkpoint(path)
+        had EMA) must fit this architecture; its discriminator is taken when it fits.
+        A .safetensors export (e.g. the shipped default model) gives the generator alone."""
+        if path.suffix == ".safetensors":
+            from core.inference.loading import ModelLoadError, load_safetensors  # noqa: PLC0415 - cycle
+
+            try:
+                model, src_cfg = load_safetensors(path)
+            except ModelLoadError as e:
+                raise CheckpointError(path, str(e).split(": ", 1)[-1]) from None
+            src = {"config": src_cfg, "generator": model.state_dict()}
+        else:
+            src = load_checkpoint(path)
         if src["config"].model.name != self.cfg.model.name:
             raise CheckpointError(path, f"holds a {src['config'].model.name!r} model, this run trains "
                                         f"{self.cfg.model.name!r}")

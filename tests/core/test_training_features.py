@@ -2,6 +2,7 @@
 exact with EMA + cosine + GAN, accumulation equals a full batch, fine-tuning starts from
 a checkpoint, presets, and a short nafnet-s run beats its blurred input."""
 import argparse
+import math
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from PIL import Image
 from core.cli.train_cmd import add_parser, config_from_args
 from core.config import ConfigError, LossConfig, ModelConfig, RunConfig, TrainConfig
 from core.events import Message, Validated
+from core.inference import export_safetensors
 from core.models import build_generator, get_spec
 from core.training.checkpoint import CheckpointError, load_checkpoint, load_generator
 from core.training.loop import Trainer
@@ -161,3 +163,39 @@ def test_fine_tuning_with_a_new_seed_keeps_the_parent_split(make_flat, tmp_path)
     parent = val_names(0)
     assert any(val_names(s) != parent for s in range(1, 6)), "the split should follow train.seed by default"
     assert all(val_names(s, val_seed=0) == parent for s in range(1, 6))
+
+
+def test_repeat_draws_several_crops_per_photo_each_epoch(data, tmp_path):
+    cfg = nafnet_config(data, epochs=1)
+    cfg.data.repeat = 3
+    trainer = Trainer(cfg, tmp_path / "run")
+    _, train_ds, val_ds = trainer._setup_data()
+    n = len(train_ds.pairs)
+    assert len(train_ds) == 3 * n and len(val_ds) == len(val_ds.pairs)  # validation is not repeated
+    train_ds.set_epoch(1)
+    a, b = train_ds[0], train_ds[n]  # the same photo, two different crops
+    assert train_ds.name(0) == train_ds.name(n) and not torch.equal(a[0], b[0])
+    events = list(trainer)
+    started = next(e for e in events if type(e).__name__ == "RunStarted")
+    assert started.train_images == n and started.steps_per_epoch == math.ceil(3 * n / cfg.train.batch_size)
+    cfg.data.repeat = 0
+    with pytest.raises(ConfigError, match="repeat"):
+        Trainer(cfg, tmp_path / "bad")
+
+
+def test_fine_tuning_from_a_safetensors_model(data, tmp_path):
+    src = tmp_path / "src"
+    list(Trainer(nafnet_config(data, epochs=1), src))
+    model = export_safetensors(src / "checkpoints" / "last.pt", tmp_path / "model.safetensors")
+    cfg = nafnet_config(data, epochs=1)
+    cfg.train.init_from, cfg.train.lr_g, cfg.train.ema_decay = str(model), 1e-12, 0.0
+    list(Trainer(cfg, tmp_path / "ft"))
+    before = load_checkpoint(src / "checkpoints" / "last.pt")["generator"]
+    after = load_checkpoint(tmp_path / "ft" / "checkpoints" / "last.pt")["generator"]
+    for k in before:
+        torch.testing.assert_close(before[k], after[k], rtol=0, atol=1e-6)
+    broken = tmp_path / "broken.safetensors"
+    broken.write_bytes(b"not a model")
+    cfg.train.init_from = str(broken)
+    with pytest.raises(CheckpointError, match="broken.safetensors"):
+        list(Trainer(cfg, tmp_path / "ft2"))
