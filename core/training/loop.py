@@ -133,7 +133,9 @@ class Trainer:
         train, val = split_train_val(pairset, cfg.data.val_fraction, val_seed)
         if cfg.data.val_max_images:
             val = val[: cfg.data.val_max_images]
-        return pairset, PairDataset(train, cfg.data, True, cfg.train.seed), PairDataset(val, cfg.data, False, cfg.train.seed)
+        train_ds, val_ds = PairDataset(train, cfg.data, True, cfg.train.seed), PairDataset(val, cfg.data, False, cfg.train.seed)
+        train_ds.preload()  # small sharp-only folders: decode once, not for every crop
+        return pairset, train_ds, val_ds
 
     def run(self) -> Iterator[Event]:
         """Events of the run; under torchrun only rank 0 reports (the others train silently)."""

@@ -127,6 +127,21 @@ def test_on_the_fly_dataset_from_a_sharp_folder(tmp_path):
     assert torch.equal(val[1][0], v0[0])  # validation blur never changes
 
 
+def test_preloaded_photos_give_the_same_crops_without_reading_the_files(tmp_path):
+    ps = discover(_sharp_folder(tmp_path / "photos"))
+    cfg = DataConfig(root=str(ps.root), synthetic=True, synth_max_kernel=15, crop=48, max_side=None)
+    ds, held = PairDataset(ps.pairs, cfg, train=True, seed=3), PairDataset(ps.pairs, cfg, train=True, seed=3)
+    assert not held.preload(max_bytes=3 * 4 * 72 * 96 * 4 - 1)  # one byte short: nothing held
+    assert held.preload(max_bytes=3 * 4 * 72 * 96 * 4)
+    expected = [ds[i] for i in range(len(ds))]
+    for p in ps.pairs:
+        p.sharp.unlink()
+    for (b, s), (eb, es) in zip((held[i] for i in range(len(held))), expected):
+        assert torch.equal(b, eb) and torch.equal(s, es)
+    assert torch.equal(held[0][1], expected[0][1])  # crops did not change the held photos
+    assert not PairDataset([], cfg, train=True).preload()
+
+
 def test_training_runs_on_a_sharp_folder(tmp_path):
     from core.config import RunConfig
     from core.training.loop import Trainer
