@@ -24,11 +24,12 @@ def atomic_path(target: Path) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
-    # mkstemp makes the file 0600; give it the mode a plain open() would (or the old file's)
-    with contextlib.suppress(OSError):
-        os.chmod(tmp_path, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_UMASK)
     try:
         yield tmp_path
+        # mkstemp makes the file 0600, and some writers (safetensors) recreate it so:
+        # give it, once written, the mode a plain open() would (or the old file's)
+        with contextlib.suppress(OSError):
+            os.chmod(tmp_path, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_UMASK)
         os.replace(tmp_path, target)
     except BaseException:
         with contextlib.suppress(OSError):

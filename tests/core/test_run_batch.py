@@ -64,6 +64,10 @@ def test_export_rebuilds_the_model_from_the_file_alone(model_files):
     x = torch.rand(1, 3, 32, 32)
     with torch.inference_mode():
         assert torch.equal(g1(x), g2(x))
+    umask = os.umask(0)
+    os.umask(umask)
+    # safetensors writes its file 0600: the export must still be readable like any file
+    assert st.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_bad_model_files_give_clear_errors(tmp_path, monkeypatch):
