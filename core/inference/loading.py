@@ -89,23 +89,33 @@ def export_safetensors(source: str | Path | nn.Module, out_path: str | Path,
     return out
 
 
-def load_safetensors(path: str | Path) -> tuple[nn.Module, RunConfig]:
+def _read_safetensors(path: Path, weights: bool) -> tuple[RunConfig, dict]:
+    """The RunConfig in a safetensors file's metadata and, when asked, its weights."""
     from safetensors import SafetensorError, safe_open
 
-    path = Path(path)
     try:
         with safe_open(str(path), framework="pt", device="cpu") as f:
             meta = f.metadata() or {}
-            state = {k: f.get_tensor(k) for k in f.keys()}
+            state = {k: f.get_tensor(k) for k in f.keys()} if weights else {}
     except (SafetensorError, OSError, ValueError) as e:
         raise ModelLoadError(path, f"not a readable safetensors file (corrupt or truncated?): {e}") from None
     if meta.get("format") != EXPORT_FORMAT or "config" not in meta:
         raise ModelLoadError(path, "safetensors file without a Deblur Studio config in its metadata "
                                    "(export it with core.inference.export_safetensors)")
     try:
-        cfg = RunConfig.from_json(meta["config"])
+        return RunConfig.from_json(meta["config"]), state
     except (ConfigError, ValueError, TypeError, json.JSONDecodeError) as e:
         raise ModelLoadError(path, f"its config cannot be read: {e}") from None
+
+
+def safetensors_config(path: str | Path) -> RunConfig:
+    """An export's config (architecture, options) from its header alone: no weights read."""
+    return _read_safetensors(Path(path), weights=False)[0]
+
+
+def load_safetensors(path: str | Path) -> tuple[nn.Module, RunConfig]:
+    path = Path(path)
+    cfg, state = _read_safetensors(path, weights=True)
     try:
         get_spec(cfg.model.name)
     except KeyError as e:

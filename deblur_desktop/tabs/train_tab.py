@@ -438,19 +438,22 @@ class TrainTab(QWidget):
 
     def _choose_finetune(self) -> None:
         start = str(default_runs_dir()) if default_runs_dir().is_dir() else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Fine-tune from a checkpoint", start,
-                                              "Checkpoints (*.pt *.pth);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, "Fine-tune from a model", start,
+                                              "Models and checkpoints (*.safetensors *.pt *.pth);;All files (*)")
         if path:
             self.fine_tune_from(path)
 
     def fine_tune_from(self, path: str) -> None:
-        """Start a new run from a checkpoint's weights, with its architecture."""
+        """Start a new run from a checkpoint's or an export's weights, with its architecture."""
         self.new_run()
         p = Path(path)
         try:  # the run's config.json when it sits in a run folder (no 100 MB load on this thread)
             run_cfg = p.parent.parent / "config.json"
             if p.parent.name == "checkpoints" and run_cfg.is_file():
                 src = RunConfig.load(run_cfg)
+            elif p.suffix == ".safetensors":  # e.g. the default model: its header holds the config
+                from core.inference.loading import safetensors_config
+                src = safetensors_config(p)
             else:
                 from core.training.checkpoint import load_checkpoint
                 src = load_checkpoint(p)["config"]

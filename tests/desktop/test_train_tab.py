@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from core.config import RunConfig, field_docs
 from core.events import Step
+from core.inference import export_safetensors
 from deblur_desktop import workers
 
 
@@ -139,6 +140,12 @@ def test_tiny_run_fills_curves_samples_status_and_log(qtbot, tab, make_flat, tmp
     tab.fine_tune_from(str(run / "checkpoints" / "best.pt"))  # its architecture comes along
     assert tab.form.value("train.init_from") == str(run / "checkpoints" / "best.pt")
     assert tab.form.value("model.options") == {"num_residual_blocks": 1} and "fine-tuned" in tab.mode.text()
+    export = export_safetensors(run / "checkpoints" / "best.pt", tmp_path / "mine.safetensors")
+    tab.form.set_value("model.options", {})
+    tab.fine_tune_from(str(export))  # an export's header names its architecture too
+    assert tab.form.value("train.init_from") == str(export)
+    assert tab.form.value("model.options") == {"num_residual_blocks": 1} and "mine.safetensors" in tab.mode.text()
+    tab.fine_tune_from(str(run / "checkpoints" / "best.pt"))
     # Starting again into the same folder is refused: it holds a run now
     assert tab.run_edit.text() == ""
     tab.run_edit.setText(str(run))
