@@ -11,7 +11,8 @@ sees only the working tree (not ../shared). So:
             docs/default-model.md says (held-apart synthetic pairs and Levin 2009)
 
 `train` fine-tunes the shipped default model (resources/models/default.safetensors,
-which travels with the tree) with scripts/train_default_gpu.json: the CPU recipe
+which travels with the tree; its architecture comes from the file) with
+scripts/train_default_gpu.json: the CPU recipe
 (Charbonnier + FFT, AdamW cosine, EMA, mixed blur) with GPU-sized batches and crops.
 A probe of two short epochs measures the time per epoch; the run then gets as many
 epochs as fit in --budget seconds, so its cosine schedule ends on time. A watchdog
@@ -40,6 +41,8 @@ sys.path.insert(0, str(ROOT))
 from core.config import RunConfig  # noqa: E402
 from core.events import Finished, Message, RunStarted, Step, Validated  # noqa: E402
 from core.inference import export_safetensors  # noqa: E402
+from core.inference.loading import safetensors_config  # noqa: E402
+from core.training.checkpoint import load_checkpoint  # noqa: E402
 from core.training.loop import Trainer  # noqa: E402
 
 CONFIG = ROOT / "scripts" / "train_default_gpu.json"
@@ -66,11 +69,18 @@ def pack(shared: Path) -> None:
     print(f"{len(list(DATA.iterdir()))} photos in {DATA} ({mb:.1f} MB); carry it as 'train_data'")
 
 
+def init_model_config(path: Path):
+    if path.suffix == ".safetensors":
+        return safetensors_config(path).model
+    return load_checkpoint(path)["config"].model
+
+
 def make_config(args: argparse.Namespace, epochs: int) -> RunConfig:
     cfg = RunConfig.load(CONFIG)
     cfg.data.root = str(args.data)
     cfg.train.epochs = epochs
     cfg.train.init_from = str(args.init_from)
+    cfg.model = init_model_config(args.init_from)  # fine-tuning keeps the model's architecture
     cfg.data.num_workers = args.workers if args.workers is not None else max(1, (os.cpu_count() or 2) - 2)
     for name, section in (("batch_size", cfg.train), ("crop", cfg.data), ("repeat", cfg.data), ("device", cfg.train)):
         if getattr(args, name) is not None:
@@ -81,13 +91,14 @@ def make_config(args: argparse.Namespace, epochs: int) -> RunConfig:
 def probe(args: argparse.Namespace) -> float:
     """Seconds per epoch, steady state: the second of two epochs (the first pays for
     cuDNN's autotuning and the first worker start)."""
-    marks = []
-    for e in Trainer(make_config(args, epochs=2), Path("/tmp/gpu-probe-run")):
+    marks, folder = [], Path(f"{args.run}-probe")
+    shutil.rmtree(folder, ignore_errors=True)
+    for e in Trainer(make_config(args, epochs=2), folder):
         if isinstance(e, RunStarted):
             print(f"probe: {e}", flush=True)
         if isinstance(e, Validated):
             marks.append(time.perf_counter())
-    shutil.rmtree("/tmp/gpu-probe-run", ignore_errors=True)
+    shutil.rmtree(folder, ignore_errors=True)
     return marks[1] - marks[0]
 
 
@@ -136,7 +147,7 @@ def train(args: argparse.Namespace) -> None:
     print(json.dumps(summary), flush=True)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("pack", help="copy the training photos into train_data/ (run here)")
@@ -152,7 +163,7 @@ def main() -> None:
     t.add_argument("--batch-size", type=int)
     t.add_argument("--crop", type=int)
     t.add_argument("--repeat", type=int)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     if args.cmd == "pack":
         pack(args.shared)
     else:

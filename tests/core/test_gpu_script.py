@@ -1,0 +1,37 @@
+"""scripts/gpu_train_default.py is run once, on a GPU a session may be lent for 15
+minutes: a broken script there wastes the whole loan. Its whole path (probe, budgeted
+run, export, files back) runs here on the CPU on a few tiny photos."""
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from core.inference import load_model
+from tests.conftest import _photo
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "gpu_train_default.py"
+
+
+def test_the_prepared_gpu_run_trains_within_its_budget_and_returns_a_model(tmp_path, tiny_model_file):
+    spec = importlib.util.spec_from_file_location("gpu_train_default", SCRIPT)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    rng = np.random.default_rng(1)
+    for i in range(8):
+        Image.fromarray(_photo(rng, 48, 64)).save(photos / f"p{i}.png")
+    out = tmp_path / "out"
+    # a seed-architecture model to start from: small and fast on this CPU
+    script.main(["train", "--device", "cpu", "--budget", "6", "--batch-size", "2", "--crop", "32",
+                 "--repeat", "2", "--workers", "0", "--data", str(photos), "--init-from", str(tiny_model_file),
+                 "--run", str(tmp_path / "run"), "--out", str(out)])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["reason"] == "completed" and summary["epochs"] >= 1 and summary["global_steps"] > 0
+    assert summary["wall_s"] < 6 * 1.3 + 30  # the budget holds, give or take the final export
+    g, cfg = load_model(out / "default.safetensors")
+    assert cfg.model.options == {"num_residual_blocks": 1} and cfg.data.repeat == 2
+    assert {"log.txt", "metrics.jsonl", "config.json"} <= {p.name for p in out.iterdir()}
+    assert not (tmp_path / "run-probe").exists()  # the probe cleans up after itself
