@@ -32,7 +32,8 @@ LABELS = {
     "lr_g": "G learning rate", "lr_d": "D learning rate", "gan": "GAN (adversarial loss)",
     "pixel_weight": "pixel loss weight", "adv_weight": "adversarial weight", "name": "architecture",
     "options": "options (JSON)", "batch_size": "batch size", "num_workers": "loader workers",
-    "init_from": "fine-tune from", "amp": "mixed precision (CUDA)",
+    "init_from": "fine-tune from", "amp": "mixed precision (CUDA)", "repeat": "crops per photo per epoch",
+    "val_seed": "validation split seed",
 }
 SECTION_TITLES = {"data": "Data", "model": "Model", "loss": "Loss", "train": "Training"}
 NONE_TEXT = "none"
