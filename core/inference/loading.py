@@ -26,6 +26,7 @@ MODEL_SUFFIXES = (".safetensors", ".pt", ".pth")
 class ModelLoadError(ValueError):
     def __init__(self, path, problem: str):
         self.path = Path(path)
+        self.problem = problem
         super().__init__(f"{path}: {problem}")
 
 
@@ -89,8 +90,9 @@ def export_safetensors(source: str | Path | nn.Module, out_path: str | Path,
     return out
 
 
-def _read_safetensors(path: Path, weights: bool) -> tuple[RunConfig, dict]:
-    """The RunConfig in a safetensors file's metadata and, when asked, its weights."""
+def read_safetensors(path: Path, weights: bool = True) -> tuple[RunConfig, dict]:
+    """The RunConfig in a safetensors export's metadata and, when asked, its weights
+    (a state dict, not yet checked against the architecture)."""
     from safetensors import SafetensorError, safe_open
 
     try:
@@ -108,14 +110,20 @@ def _read_safetensors(path: Path, weights: bool) -> tuple[RunConfig, dict]:
         raise ModelLoadError(path, f"its config cannot be read: {e}") from None
 
 
-def safetensors_config(path: str | Path) -> RunConfig:
-    """An export's config (architecture, options) from its header alone: no weights read."""
-    return _read_safetensors(Path(path), weights=False)[0]
+def model_config(path: str | Path) -> RunConfig:
+    """The config (architecture, options) of a .safetensors export, from its header alone,
+    or of a training checkpoint; no model is built."""
+    path = Path(path)
+    if path.suffix == ".safetensors":
+        return read_safetensors(path, weights=False)[0]
+    from core.training.checkpoint import load_checkpoint  # noqa: PLC0415 - cycle
+
+    return load_checkpoint(path)["config"]
 
 
 def load_safetensors(path: str | Path) -> tuple[nn.Module, RunConfig]:
     path = Path(path)
-    cfg, state = _read_safetensors(path, weights=True)
+    cfg, state = read_safetensors(path)
     try:
         get_spec(cfg.model.name)
     except KeyError as e:

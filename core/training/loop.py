@@ -330,13 +330,13 @@ class Trainer:
         had EMA) must fit this architecture; its discriminator is taken when it fits.
         A .safetensors export (e.g. the shipped default model) gives the generator alone."""
         if path.suffix == ".safetensors":
-            from core.inference.loading import ModelLoadError, load_safetensors  # noqa: PLC0415 - cycle
+            from core.inference.loading import ModelLoadError, read_safetensors  # noqa: PLC0415 - cycle
 
             try:
-                model, src_cfg = load_safetensors(path)
+                src_cfg, state = read_safetensors(path)
             except ModelLoadError as e:
-                raise CheckpointError(path, str(e).split(": ", 1)[-1]) from None
-            src = {"config": src_cfg, "generator": model.state_dict()}
+                raise CheckpointError(path, e.problem) from None
+            src = {"config": src_cfg, "generator": state}
         else:
             src = load_checkpoint(path)
         if src["config"].model.name != self.cfg.model.name:

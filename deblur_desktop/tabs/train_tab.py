@@ -451,12 +451,9 @@ class TrainTab(QWidget):
             run_cfg = p.parent.parent / "config.json"
             if p.parent.name == "checkpoints" and run_cfg.is_file():
                 src = RunConfig.load(run_cfg)
-            elif p.suffix == ".safetensors":  # e.g. the default model: its header holds the config
-                from core.inference.loading import safetensors_config
-                src = safetensors_config(p)
-            else:
-                from core.training.checkpoint import load_checkpoint
-                src = load_checkpoint(p)["config"]
+            else:  # an export's header, or the checkpoint
+                from core.inference.loading import model_config
+                src = model_config(p)
         except Exception:  # not a checkpoint of ours: the Trainer will say why
             src = None
         if src is not None:
