@@ -37,42 +37,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from core.config import RunConfig  # noqa: E402
 from core.events import Finished, Message, RunStarted, Step, Validated  # noqa: E402
 from core.inference import export_safetensors  # noqa: E402
-from core.inference.loading import safetensors_config  # noqa: E402
-from core.training.checkpoint import load_checkpoint  # noqa: E402
+from core.inference.loading import model_config  # noqa: E402
 from core.training.loop import Trainer  # noqa: E402
+import default_photos  # noqa: E402
 
 CONFIG = ROOT / "scripts" / "train_default_gpu.json"
 DATA = ROOT / "train_data"
-SKIMAGE_PHOTOS = ("astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg", "camera.png", "brick.png",
-                  "grass.png", "gravel.png")
 
 
 def pack(shared: Path) -> None:
     """The photos scripts/train_default.sh links, copied (the GPU machine cannot follow
     links out of the tree), under the same names so the held-apart split is the same."""
-    import skimage
-
-    DATA.mkdir(exist_ok=True)
-    photos = sorted((shared / "sharp" / "kodak24").glob("kodim*.png"))
-    if len(photos) != 24:
-        sys.exit(f"{shared}/sharp/kodak24: expected Kodak's 24 photos, found {len(photos)}")
-    for p in photos:
-        shutil.copyfile(p, DATA / p.name)
-    sk = Path(skimage.__file__).parent / "data"
-    for n in SKIMAGE_PHOTOS:
-        shutil.copyfile(sk / n, DATA / f"skimage_{n}")
-    mb = sum(f.stat().st_size for f in DATA.iterdir()) / 1e6
-    print(f"{len(list(DATA.iterdir()))} photos in {DATA} ({mb:.1f} MB); carry it as 'train_data'")
-
-
-def init_model_config(path: Path):
-    if path.suffix == ".safetensors":
-        return safetensors_config(path).model
-    return load_checkpoint(path)["config"].model
+    photos = default_photos.gather(shared, DATA, copy=True)
+    mb = sum(p.stat().st_size for p in photos) / 1e6
+    print(f"{len(photos)} photos in {DATA} ({mb:.1f} MB); carry it as 'train_data'")
 
 
 def make_config(args: argparse.Namespace, epochs: int) -> RunConfig:
@@ -80,7 +63,7 @@ def make_config(args: argparse.Namespace, epochs: int) -> RunConfig:
     cfg.data.root = str(args.data)
     cfg.train.epochs = epochs
     cfg.train.init_from = str(args.init_from)
-    cfg.model = init_model_config(args.init_from)  # fine-tuning keeps the model's architecture
+    cfg.model = model_config(args.init_from).model  # fine-tuning keeps the model's architecture
     cfg.data.num_workers = args.workers if args.workers is not None else max(1, (os.cpu_count() or 2) - 2)
     for name, section in (("batch_size", cfg.train), ("crop", cfg.data), ("repeat", cfg.data), ("device", cfg.train)):
         if getattr(args, name) is not None:

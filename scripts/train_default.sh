@@ -17,9 +17,7 @@
 #   scripts/train_default.sh export   # D's final EMA weights -> resources/models/default.safetensors
 #   EPOCHS_D=3000 scripts/train_default.sh   # a longer phase D, e.g. on a GPU
 #
-# Training photos are only those free to use in a product: Kodak's 24 (Kodak: unrestricted
-# usage) and eight public-domain/CC0 photos that ship inside scikit-image. McMaster and
-# BSDS (research/non-commercial only) are used for evaluation, never for training.
+# Training photos are only those free to use in a product (scripts/default_photos.py).
 # Ctrl+C saves a checkpoint; running the script again resumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,12 +42,7 @@ fi
 
 # The training folder: links to the photos, flat, so the seeded 12.5% validation split
 # is drawn over single photos (kodim04, kodim08, kodim21 and grass are held apart).
-mkdir -p "$DATA"
-for f in "$SHARED"/sharp/kodak24/kodim*.png; do ln -sf "$(realpath "$f")" "$DATA/"; done
-SK=$("$PY" -c "import skimage, os; print(os.path.join(os.path.dirname(skimage.__file__), 'data'))")
-for n in astronaut.png coffee.png chelsea.png rocket.jpg camera.png brick.png grass.png gravel.png; do
-  ln -sf "$SK/$n" "$DATA/skimage_$n"
-done
+"$PY" scripts/default_photos.py "$DATA" --shared "$SHARED"
 
 train() {  # train RUN_DIR CONFIG [extra args]: start, or resume an interrupted run
   local run=$1 config=$2; shift 2
