@@ -8,8 +8,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "DeblurStudio"
 
 
@@ -24,11 +22,18 @@ def resource_path(*parts: str) -> Path:
     return resource_root().joinpath(*parts)
 
 
+# platformdirs is imported where a user folder is asked for, not at module level: the
+# training path (core.training, core.inference) imports this module for resource_path,
+# and a bare training host such as the lent GPU machine has torch but not platformdirs.
 def user_data_dir() -> Path:
+    import platformdirs
+
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 def user_log_dir() -> Path:
+    import platformdirs
+
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
 
 

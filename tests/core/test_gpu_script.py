@@ -3,6 +3,9 @@ minutes: a broken script there wastes the whole loan. Its whole path (probe, bud
 run, export, files back) runs here on the CPU on a few tiny photos."""
 import importlib.util
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -35,3 +38,23 @@ def test_the_prepared_gpu_run_trains_within_its_budget_and_returns_a_model(tmp_p
     assert cfg.model.options == {"num_residual_blocks": 1} and cfg.data.repeat == 2
     assert {"log.txt", "metrics.jsonl", "config.json"} <= {p.name for p in out.iterdir()}
     assert not (tmp_path / "run-probe").exists()  # the probe cleans up after itself
+
+
+def test_the_gpu_script_imports_with_only_the_gpu_machines_packages():
+    """The lent GPU machine has torch, numpy, Pillow, scikit-image and safetensors, but not
+    platformdirs or the app's Qt packages, and nothing can be installed there: the
+    script's imports must not need them (they did: core.paths imported platformdirs)."""
+    code = (
+        "import sys\n"
+        "for m in ('platformdirs', 'PySide6', 'superqt', 'pyqtgraph'): sys.modules[m] = None\n"
+        "import importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('g', {str(SCRIPT)!r})\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "import core.training.loop, core.inference.loading\n"
+        "print('ok', callable(m.main))\n"
+    )
+    root = SCRIPT.parents[1]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok True"
