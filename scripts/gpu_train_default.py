@@ -64,11 +64,28 @@ def make_config(args: argparse.Namespace, epochs: int) -> RunConfig:
     cfg.train.epochs = epochs
     cfg.train.init_from = str(args.init_from)
     cfg.model = model_config(args.init_from).model  # fine-tuning keeps the model's architecture
-    cfg.data.num_workers = args.workers if args.workers is not None else max(1, (os.cpu_count() or 2) - 2)
     for name, section in (("batch_size", cfg.train), ("crop", cfg.data), ("repeat", cfg.data), ("device", cfg.train)):
         if getattr(args, name) is not None:
             setattr(section, name, getattr(args, name))
+    wanted = args.workers if args.workers is not None else max(1, (os.cpu_count() or 2) - 2)
+    cfg.data.num_workers = workers_for_shm(wanted, cfg.train.batch_size, cfg.data.crop)
     return cfg
+
+
+def workers_for_shm(wanted: int, batch: int, crop: int, shm: str = "/dev/shm") -> int:
+    """Loader workers hand batches over through /dev/shm, two batches in flight each. A
+    container's /dev/shm can be 64 MB (Docker's default) while one batch of 32 blurred +
+    sharp 256 px crops is 50 MB: too many workers then die with a bus error, and the
+    loan is spent. Keep their batches within half of what is free."""
+    try:
+        free = shutil.disk_usage(shm).free
+    except OSError:  # no /dev/shm (not Linux): torch shares memory another way
+        return wanted
+    per_worker = 2 * batch * 2 * 3 * crop * crop * 4  # prefetch 2 x (blur, sharp) float32
+    fit = int(free // 2 // per_worker)
+    if fit < wanted:
+        print(f"/dev/shm has {free / 1e6:.0f} MB free: {fit} loader workers, not {wanted}", flush=True)
+    return max(0, min(wanted, fit))
 
 
 def probe(args: argparse.Namespace) -> float:
@@ -94,7 +111,14 @@ def train(args: argparse.Namespace) -> None:
     run = Path(args.run)
     if run.exists():
         shutil.rmtree(run)
-    per_epoch = probe(args)
+    try:
+        per_epoch = probe(args)
+    except RuntimeError as e:  # a loader worker died (shared memory, fork): no workers then
+        if args.workers == 0 or "worker" not in str(e).lower():
+            raise
+        print(f"probe failed with loader workers ({e}); again with none", flush=True)
+        args.workers = 0
+        per_epoch = probe(args)
     left = args.budget - (time.perf_counter() - t0)
     epochs = max(1, int(left / per_epoch))
     print(f"probe: {per_epoch:.2f} s per epoch; {left:.0f} s left -> {epochs} epochs", flush=True)

@@ -27,15 +27,24 @@ def test_the_prepared_gpu_run_trains_within_its_budget_and_returns_a_model(tmp_p
     for i in range(8):
         Image.fromarray(_photo(rng, 48, 64)).save(photos / f"p{i}.png")
     out = tmp_path / "out"
+    real_trainer = script.Trainer
+
+    def trainer_whose_workers_die(cfg, folder):  # as with a too-small /dev/shm in a container
+        if cfg.data.num_workers:
+            raise RuntimeError("DataLoader worker (pid 123) is killed by signal: Bus error.")
+        return real_trainer(cfg, folder)
+
+    script.Trainer = trainer_whose_workers_die
     # a seed-architecture model to start from: small and fast on this CPU
     script.main(["train", "--device", "cpu", "--budget", "6", "--batch-size", "2", "--crop", "32",
-                 "--repeat", "2", "--workers", "0", "--data", str(photos), "--init-from", str(tiny_model_file),
+                 "--repeat", "2", "--workers", "1", "--data", str(photos), "--init-from", str(tiny_model_file),
                  "--run", str(tmp_path / "run"), "--out", str(out)])
     summary = json.loads((out / "summary.json").read_text())
     assert summary["reason"] == "completed" and summary["epochs"] >= 1 and summary["global_steps"] > 0
     assert summary["wall_s"] < 6 * 1.3 + 30  # the budget holds, give or take the final export
     g, cfg = load_model(out / "default.safetensors")
     assert cfg.model.options == {"num_residual_blocks": 1} and cfg.data.repeat == 2
+    assert cfg.data.num_workers == 0  # the probe's loader failure switched the workers off
     assert {"log.txt", "metrics.jsonl", "config.json"} <= {p.name for p in out.iterdir()}
     assert not (tmp_path / "run-probe").exists()  # the probe cleans up after itself
 
@@ -58,3 +67,15 @@ def test_the_gpu_script_imports_with_only_the_gpu_machines_packages():
                           env={**os.environ, "PYTHONPATH": str(root)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok True"
+
+
+def test_loader_workers_fit_in_the_shared_memory_that_is_free(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("gpu_train_default", SCRIPT)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    batch_bytes = 32 * 2 * 3 * 256 * 256 * 4  # 50 MB: 32 blurred + sharp 256 px crops
+    for free, want in ((64e6, 0), (8 * batch_bytes, 2), (1e12, 14)):  # Docker's 64 MB; 4 batches; plenty
+        monkeypatch.setattr(script.shutil, "disk_usage", lambda p, f=free: type("U", (), {"free": f})())
+        assert script.workers_for_shm(14, 32, 256, shm=str(tmp_path)) == want
+    monkeypatch.setattr(script.shutil, "disk_usage", lambda p: (_ for _ in ()).throw(FileNotFoundError(p)))
+    assert script.workers_for_shm(14, 32, 256, shm="/nonexistent") == 14
