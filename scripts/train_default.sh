@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Train the default model that ships as resources/models/default.safetensors, with the
 # project's own `deblur train` on sharp photos blurred on the fly (synthetic camera
-# shake, core/data/synth.py). Three phases, as the shipped model was trained:
+# shake, core/data/synth.py). Five phases, as the shipped model was trained:
 #   A  scripts/train_default_warmup.json: nafnet-s, Adam 5e-4 constant, L1, 50 epochs
 #   B  scripts/train_default.json: fine-tunes A (--init-from) with AdamW 1e-3, cosine
 #      with warm-up, Charbonnier + 0.05 FFT loss, grad clip, EMA 0.999 (saved as the model)
@@ -11,11 +11,15 @@
 #   D  scripts/train_default_long.json: C again, restarted (warm restart, AdamW 3e-4
 #      cosine) with new crops and blur (seed 1) over the same held-apart split (val_seed 0):
 #      C's Levin gain was still rising when its schedule ended
+#   E  scripts/train_default_big_crops.json: D again, restarted (AdamW 2e-4 cosine) on
+#      batches of 4 x 256 px crops (8x the longest kernel; 4 crops per photo per epoch)
+#      with new blur (seed 2): more context around long shake, as Levin's long kernels were
+#      where D was weakest
 # A and B: 192 px crops (6x the longest 31 px kernel), batch 4. All: no GAN, seed 0.
 #
-#   scripts/train_default.sh          # runs A, B, C, D; resumes whichever was interrupted
-#   scripts/train_default.sh export   # D's final EMA weights -> resources/models/default.safetensors
-#   EPOCHS_D=3000 scripts/train_default.sh   # a longer phase D, e.g. on a GPU
+#   scripts/train_default.sh          # runs A-E; resumes whichever was interrupted
+#   scripts/train_default.sh export   # E's final EMA weights -> resources/models/default.safetensors
+#   EPOCHS_E=1000 scripts/train_default.sh   # a longer phase E, e.g. on a GPU
 #
 # Training photos are only those free to use in a product (scripts/default_photos.py).
 # Ctrl+C saves a checkpoint; running the script again resumes.
@@ -32,7 +36,7 @@ PY=${PY:-.venv/bin/python}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 
 if [ "${1:-}" = "export" ]; then
-  exec "$PY" - "$RUNS/default-d/checkpoints/last.pt" "${MODEL_OUT:-resources/models/default.safetensors}" <<'PY'
+  exec "$PY" - "$RUNS/default-e/checkpoints/last.pt" "${MODEL_OUT:-resources/models/default.safetensors}" <<'PY'
 import sys
 from core.inference import export_safetensors
 out = export_safetensors(sys.argv[1], sys.argv[2])
@@ -63,5 +67,8 @@ done_ b c ||
 done_ c d ||
   EPOCHS="${EPOCHS_C:-}" train "$RUNS/default-c" scripts/train_default_mixed.json \
     --init-from "$RUNS/default-b/checkpoints/last.pt"
-EPOCHS="${EPOCHS_D:-}" train "$RUNS/default-d" scripts/train_default_long.json \
-  --init-from "$RUNS/default-c/checkpoints/last.pt"
+done_ d e ||
+  EPOCHS="${EPOCHS_D:-}" train "$RUNS/default-d" scripts/train_default_long.json \
+    --init-from "$RUNS/default-c/checkpoints/last.pt"
+EPOCHS="${EPOCHS_E:-}" train "$RUNS/default-e" scripts/train_default_big_crops.json \
+  --init-from "$RUNS/default-d/checkpoints/last.pt"
