@@ -50,7 +50,8 @@ from core.inference import export_safetensors
 from core.training.checkpoint import load_generator
 e, _ = load_generator(sys.argv[1], "cpu")
 f, cfg = load_generator(sys.argv[2], "cpu")
-mean = {k: (v + f.state_dict()[k]) / 2 if v.is_floating_point() else v for k, v in e.state_dict().items()}
+fs = f.state_dict()
+mean = {k: (v + fs[k]) / 2 if v.is_floating_point() else v for k, v in e.state_dict().items()}
 f.load_state_dict(mean)
 out = export_safetensors(f, sys.argv[3], config=cfg)
 print(f"exported the mean of {sys.argv[1]} and {sys.argv[2]} -> {out} ({out.stat().st_size / 1e6:.1f} MB)")
@@ -72,19 +73,16 @@ train() {  # train RUN_DIR CONFIG [extra args]: start, or resume an interrupted 
 done_() {  # a phase is done when it completed or the next phase has started from it
   grep -q "Training completed" "$RUNS/default-$1/log.txt" 2>/dev/null || [ -f "$RUNS/default-$2/checkpoints/last.pt" ]
 }
-done_ a b ||
-  EPOCHS="${EPOCHS_A:-}" train "$RUNS/default-a" scripts/train_default_warmup.json
-done_ b c ||
-  EPOCHS="${EPOCHS_B:-}" train "$RUNS/default-b" scripts/train_default.json \
-    --init-from "$RUNS/default-a/checkpoints/last.pt"
-done_ c d ||
-  EPOCHS="${EPOCHS_C:-}" train "$RUNS/default-c" scripts/train_default_mixed.json \
-    --init-from "$RUNS/default-b/checkpoints/last.pt"
-done_ d e ||
-  EPOCHS="${EPOCHS_D:-}" train "$RUNS/default-d" scripts/train_default_long.json \
-    --init-from "$RUNS/default-c/checkpoints/last.pt"
-done_ e f ||
-  EPOCHS="${EPOCHS_E:-}" train "$RUNS/default-e" scripts/train_default_big_crops.json \
-    --init-from "$RUNS/default-d/checkpoints/last.pt"
-EPOCHS="${EPOCHS_F:-}" train "$RUNS/default-f" scripts/train_default_bigger_crops.json \
-  --init-from "$RUNS/default-e/checkpoints/last.pt"
+phase() {  # phase NAME NEXT CONFIG [FROM]: train phase NAME (from phase FROM's weights) unless done
+  local name=$1 next=$2 config=$3 from=${4:-} epochs
+  if [ -n "$next" ] && done_ "$name" "$next"; then return 0; fi
+  epochs=EPOCHS_$(echo "$name" | tr a-z A-Z)  # EPOCHS_A ... EPOCHS_F override a phase's length
+  EPOCHS="${!epochs:-}" train "$RUNS/default-$name" "scripts/$config" \
+    ${from:+--init-from "$RUNS/default-$from/checkpoints/last.pt"}
+}
+phase a b train_default_warmup.json
+phase b c train_default.json a
+phase c d train_default_mixed.json b
+phase d e train_default_long.json c
+phase e f train_default_big_crops.json d
+phase f "" train_default_bigger_crops.json e
