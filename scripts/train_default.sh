@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Train the default model that ships as resources/models/default.safetensors, with the
 # project's own `deblur train` on sharp photos blurred on the fly (synthetic camera
-# shake, core/data/synth.py). Five phases, as the shipped model was trained:
+# shake, core/data/synth.py). Seven phases, as the shipped model was trained:
 #   A  scripts/train_default_warmup.json: nafnet-s, Adam 5e-4 constant, L1, 50 epochs
 #   B  scripts/train_default.json: fine-tunes A (--init-from) with AdamW 1e-3, cosine
 #      with warm-up, Charbonnier + 0.05 FFT loss, grad clip, EMA 0.999 (saved as the model)
@@ -18,11 +18,14 @@
 #   F  scripts/train_default_bigger_crops.json: E again, restarted (AdamW 1.5e-4 cosine) on
 #      batches of 3 x 320 px crops with new blur (seed 3): E's gain had come from larger
 #      crops and was still rising at its end
+#   G  scripts/train_default_g.json: from EF, the mean of E's and F's weights (the default
+#      shipped before G), restarted (AdamW 1.5e-4 cosine) on E's 4 x 256 px crops with
+#      new blur (seed 4)
 # A and B: 192 px crops (6x the longest 31 px kernel), batch 4. All: no GAN, seed 0.
 #
-#   scripts/train_default.sh          # runs A-F; resumes whichever was interrupted
-#   scripts/train_default.sh export   # mean of E's and F's final EMA weights -> resources/models/default.safetensors
-#   EPOCHS_F=1000 scripts/train_default.sh   # a longer phase F, e.g. on a GPU
+#   scripts/train_default.sh          # runs A-G; resumes whichever was interrupted
+#   scripts/train_default.sh export   # mean of EF and G's final EMA weights -> resources/models/default.safetensors
+#   EPOCHS_G=1000 scripts/train_default.sh   # a longer phase G, e.g. on a GPU
 #
 # Training photos are only those free to use in a product (scripts/default_photos.py).
 # Ctrl+C saves a checkpoint; running the script again resumes.
@@ -38,30 +41,6 @@ PY=${PY:-.venv/bin/python}
 # machine (1.5 s per step of 8). Set OMP_NUM_THREADS to the free cores.
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 
-if [ "${1:-}" = "export" ]; then
-  # The shipped weights are the mean of E's and F's final EMA weights (a "model soup":
-  # F is fine-tuned from E, so the two lie in one basin). F alone gained more on Levin's
-  # real shake but lost 1-1.7 dB on one mildly blurred held-apart photo (mcmaster_14);
-  # the mean kept most of F's Levin gain and scored above both on synthetic shake.
-  exec "$PY" - "$RUNS/default-e/checkpoints/last.pt" "$RUNS/default-f/checkpoints/last.pt" \
-    "${MODEL_OUT:-resources/models/default.safetensors}" <<'PY'
-import sys
-from core.inference import export_safetensors
-from core.training.checkpoint import load_generator
-e, _ = load_generator(sys.argv[1], "cpu")
-f, cfg = load_generator(sys.argv[2], "cpu")
-fs = f.state_dict()
-mean = {k: (v + fs[k]) / 2 if v.is_floating_point() else v for k, v in e.state_dict().items()}
-f.load_state_dict(mean)
-out = export_safetensors(f, sys.argv[3], config=cfg)
-print(f"exported the mean of {sys.argv[1]} and {sys.argv[2]} -> {out} ({out.stat().st_size / 1e6:.1f} MB)")
-PY
-fi
-
-# The training folder: links to the photos, flat, so the seeded 12.5% validation split
-# is drawn over single photos (kodim04, kodim08, kodim21 and grass are held apart).
-"$PY" scripts/default_photos.py "$DATA" --shared "$SHARED"
-
 train() {  # train RUN_DIR CONFIG [extra args]: start, or resume an interrupted run
   local run=$1 config=$2; shift 2
   if [ -f "$run/checkpoints/last.pt" ]; then
@@ -70,19 +49,49 @@ train() {  # train RUN_DIR CONFIG [extra args]: start, or resume an interrupted 
     "$DEBLUR" train --config "$config" --data "$DATA" --out "$run" ${EPOCHS:+--epochs "$EPOCHS"} "$@"
   fi
 }
+last() { echo "$RUNS/default-$1/checkpoints/last.pt"; }  # a phase's final weights (EMA)
 done_() {  # a phase is done when it completed or the next phase has started from it
-  grep -q "Training completed" "$RUNS/default-$1/log.txt" 2>/dev/null || [ -f "$RUNS/default-$2/checkpoints/last.pt" ]
+  grep -q "Training completed" "$RUNS/default-$1/log.txt" 2>/dev/null || [ -f "$(last "$2")" ]
 }
-phase() {  # phase NAME NEXT CONFIG [FROM]: train phase NAME (from phase FROM's weights) unless done
-  local name=$1 next=$2 config=$3 from=${4:-} epochs
+phase() {  # phase NAME NEXT CONFIG [INIT]: train phase NAME (from the weights file INIT) unless done
+  local name=$1 next=$2 config=$3 init=${4:-} epochs
   if [ -n "$next" ] && done_ "$name" "$next"; then return 0; fi
-  epochs=EPOCHS_$(echo "$name" | tr a-z A-Z)  # EPOCHS_A ... EPOCHS_F override a phase's length
-  EPOCHS="${!epochs:-}" train "$RUNS/default-$name" "scripts/$config" \
-    ${from:+--init-from "$RUNS/default-$from/checkpoints/last.pt"}
+  epochs=EPOCHS_$(echo "$name" | tr a-z A-Z)  # EPOCHS_A ... EPOCHS_G override a phase's length
+  EPOCHS="${!epochs:-}" train "$RUNS/default-$name" "scripts/$config" ${init:+--init-from "$init"}
 }
+mean_of() {  # mean_of OUT MODEL...: parameter-wise mean of models of one architecture ("model
+  # soup", Wortsman et al. 2022: phases fine-tuned one from another lie in one basin, and
+  # their mean is often better than each). OUT gets the last model's config.
+  "$PY" - "$@" <<'PY'
+import sys
+from core.inference import export_safetensors, load_model
+out, paths = sys.argv[1], sys.argv[2:]
+models = [load_model(p) for p in paths]
+states = [g.state_dict() for g, _ in models]
+g, cfg = models[-1]
+g.load_state_dict({k: sum(s[k] for s in states) / len(states) if v.is_floating_point() else v
+                   for k, v in states[-1].items()})
+out = export_safetensors(g, out, config=cfg)
+print(f"exported the mean of {', '.join(paths)} -> {out} ({out.stat().st_size / 1e6:.1f} MB)")
+PY
+}
+
+EF=$RUNS/default-ef.safetensors  # the mean of E and F: the default shipped before phase G
+if [ "${1:-}" = "export" ]; then
+  # The shipped weights: the mean of EF and G's final EMA weights. Why: docs/default-model.md.
+  mean_of "${MODEL_OUT:-resources/models/default.safetensors}" "$EF" "$(last g)"
+  exit
+fi
+
+# The training folder: links to the photos, flat, so the seeded 12.5% validation split
+# is drawn over single photos (kodim04, kodim08, kodim21 and grass are held apart).
+"$PY" scripts/default_photos.py "$DATA" --shared "$SHARED"
+
 phase a b train_default_warmup.json
-phase b c train_default.json a
-phase c d train_default_mixed.json b
-phase d e train_default_long.json c
-phase e f train_default_big_crops.json d
-phase f "" train_default_bigger_crops.json e
+phase b c train_default.json "$(last a)"
+phase c d train_default_mixed.json "$(last b)"
+phase d e train_default_long.json "$(last c)"
+phase e f train_default_big_crops.json "$(last d)"
+phase f g train_default_bigger_crops.json "$(last e)"
+[ -f "$EF" ] || mean_of "$EF" "$(last e)" "$(last f)"
+phase g "" train_default_g.json "$EF"
