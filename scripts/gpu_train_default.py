@@ -27,6 +27,7 @@ Dry run on the CPU, to check the script before spending device time:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -84,8 +85,13 @@ def workers_for_shm(wanted: int, batch: int, crop: int, shm: str = "/dev/shm") -
     per_worker = 2 * batch * 2 * 3 * crop * crop * 4  # prefetch 2 x (blur, sharp) float32
     fit = int(free // 2 // per_worker)
     if fit < wanted:
-        print(f"/dev/shm has {free / 1e6:.0f} MB free: {fit} loader workers, not {wanted}", flush=True)
+        say_once(f"/dev/shm has {free / 1e6:.0f} MB free: {fit} loader workers, not {wanted}")
     return max(0, min(wanted, fit))
+
+
+@functools.cache  # make_config runs for the probe and again for the run: one line is enough
+def say_once(line: str) -> None:
+    print(line, flush=True)
 
 
 def probe(args: argparse.Namespace) -> float:

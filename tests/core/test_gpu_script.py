@@ -69,7 +69,7 @@ def test_the_gpu_script_imports_with_only_the_gpu_machines_packages():
     assert done.stdout.strip() == "ok True"
 
 
-def test_loader_workers_fit_in_the_shared_memory_that_is_free(tmp_path, monkeypatch):
+def test_loader_workers_fit_in_the_shared_memory_that_is_free(tmp_path, monkeypatch, capsys):
     spec = importlib.util.spec_from_file_location("gpu_train_default", SCRIPT)
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
@@ -77,5 +77,8 @@ def test_loader_workers_fit_in_the_shared_memory_that_is_free(tmp_path, monkeypa
     for free, want in ((64e6, 0), (8 * batch_bytes, 2), (1e12, 14)):  # Docker's 64 MB; 4 batches; plenty
         monkeypatch.setattr(script.shutil, "disk_usage", lambda p, f=free: type("U", (), {"free": f})())
         assert script.workers_for_shm(14, 32, 256, shm=str(tmp_path)) == want
+        assert script.workers_for_shm(14, 32, 256, shm=str(tmp_path)) == want  # the probe's and the run's config
+        said = capsys.readouterr().out
+        assert said.count("loader workers, not 14") == (want < 14)  # said once, and only when it cuts
     monkeypatch.setattr(script.shutil, "disk_usage", lambda p: (_ for _ in ()).throw(FileNotFoundError(p)))
     assert script.workers_for_shm(14, 32, 256, shm="/nonexistent") == 14
