@@ -82,6 +82,7 @@ class TrainConfig:
     amp: bool = True  # mixed precision on CUDA only; never on CPU (bf16 is ~500x slower here)
     channels_last: bool = False
     samples: int = 3  # fixed validation images previewed after each validation
+    keep_every: int = 0  # > 0: also keep checkpoints/epoch-NNNN.pt every N epochs, to pick or average mid-run weights
 
 
 @dataclass

@@ -94,7 +94,7 @@ class Sample(Event):
 @dataclass(frozen=True)
 class CheckpointSaved(Event):
     path: str
-    kind: str  # "last" | "best" | "manual"
+    kind: str  # "last" | "best" | "manual" | "snapshot" (train.keep_every)
     epoch: int
     global_step: int
 

@@ -45,6 +45,8 @@ def add_parser(sub) -> None:
     p.add_argument("--synthetic", action="store_true", help="sharp-only folder: synthesise blur on the fly")
     p.add_argument("--workers", type=int, help="data loader worker processes")
     p.add_argument("--repeat", type=int, metavar="N", help="training crops per photo per epoch (default 1)")
+    p.add_argument("--keep-every", type=int, metavar="N",
+                   help="also keep checkpoints/epoch-NNNN.pt every N epochs (mid-run weights to pick or average)")
     p.add_argument("--device", help="auto (default), cpu, cuda, cuda:N or mps")
     p.add_argument("--out", type=Path, help=f"run folder (default: {default_runs_dir()}/<model>-<time>)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
@@ -68,6 +70,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         "device": ("train", "device"), "log_every": ("train", "log_every"),
         "gan_loss": ("loss", "adversarial"), "adv_weight": ("loss", "adv_weight"), "ema": ("train", "ema_decay"),
         "grad_accum": ("train", "grad_accum"), "repeat": ("data", "repeat"),
+        "keep_every": ("train", "keep_every"),
     }.items():
         v = getattr(args, arg)
         if v is not None:

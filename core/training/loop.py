@@ -6,7 +6,8 @@
     trainer.request_stop()         # from any thread: checkpoint, then Finished("stopped")
 
 Run folder: config.json, log.txt (the printed lines), metrics.jsonl (every logged step
-and validation), checkpoints/last.pt and checkpoints/best.pt (lowest validation loss).
+and validation), checkpoints/last.pt and checkpoints/best.pt (lowest validation loss), and with
+`train.keep_every` N checkpoints/epoch-NNNN.pt every N epochs.
 """
 from __future__ import annotations
 
@@ -310,6 +311,8 @@ class Trainer:
                     if is_best:
                         yield from save("best", self.best_path, epoch, steps)
                     yield from save("last", self.last_path, epoch, steps)
+                    if t.keep_every and epoch % t.keep_every == 0:
+                        yield from save("snapshot", self.last_path.with_name(f"epoch-{epoch:04d}.pt"), epoch, steps)
                 if info.enabled:
                     torch.distributed.barrier()
                     if ddp.any_rank(self._stop.is_set(), dev=dev)[0]:

@@ -19,7 +19,7 @@ def test_train_writes_run_folder(make_flat, tmp_path):
     data = make_flat(n=3, size=(64, 64))
     out = tmp_path / "run"
     r = deblur("train", "--data", data, "--epochs", 1, "--batch-size", 2, "--crop", 64,
-               "--device", "cpu", "--log-every", 1, "--out", out)
+               "--device", "cpu", "--log-every", 1, "--keep-every", 1, "--out", out)
     assert r.returncode == 0, r.stderr
     assert "Epoch [1/1], Step [1/1], D Loss:" in r.stdout and "Validation Loss:" in r.stdout
     cfg = RunConfig.load(out / "config.json")
@@ -27,6 +27,7 @@ def test_train_writes_run_folder(make_flat, tmp_path):
     events = [json.loads(line)["event"] for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert "Step" in events and "Validated" in events
     assert (out / "checkpoints" / "last.pt").is_file() and (out / "checkpoints" / "best.pt").is_file()
+    assert cfg.train.keep_every == 1 and (out / "checkpoints" / "epoch-0001.pt").is_file()
     # An existing run is not overwritten by accident.
     again = deblur("train", "--data", data, "--out", out)
     assert again.returncode != 0 and "--resume" in again.stderr

@@ -199,3 +199,24 @@ def test_fine_tuning_from_a_safetensors_model(data, tmp_path):
     cfg.train.init_from = str(broken)
     with pytest.raises(CheckpointError, match="broken.safetensors"):
         list(Trainer(cfg, tmp_path / "ft2"))
+
+
+def test_keep_every_keeps_mid_run_weights(data, tmp_path):
+    """A cosine run's mid-run weights can be worth shipping or averaging: keep_every N keeps
+    checkpoints/epoch-NNNN.pt, and epoch 2's is what a run stopped after epoch 2 saved."""
+    cfg = nafnet_config(data, epochs=3)
+    cfg.train.keep_every = 2
+    events = list(Trainer(cfg, tmp_path / "full"))
+    kept = sorted(p.name for p in (tmp_path / "full" / "checkpoints").glob("epoch-*.pt"))
+    assert kept == ["epoch-0002.pt"]
+    assert [(e.kind, e.epoch) for e in events if getattr(e, "kind", None) == "snapshot"] == [("snapshot", 2)]
+    short = nafnet_config(data, epochs=3)
+    part = Trainer(short, tmp_path / "part")
+    for e in part:  # the same 3-epoch schedule, stopped once epoch 2 is saved
+        if getattr(e, "kind", None) == "last" and e.epoch == 2:
+            part.request_stop()
+    a = load_checkpoint(tmp_path / "full" / "checkpoints" / "epoch-0002.pt")
+    b = load_checkpoint(tmp_path / "part" / "checkpoints" / "last.pt")
+    assert a["epoch"] == b["epoch"] == 2 and a["config"].train.keep_every == 2
+    for k in a["generator"]:
+        torch.testing.assert_close(a["generator"][k], b["generator"][k], rtol=0, atol=1e-6)
