@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Train the default model that ships as resources/models/default.safetensors, with the
 # project's own `deblur train` on sharp photos blurred on the fly (synthetic camera
-# shake, core/data/synth.py). Seven phases, as the shipped model was trained:
+# shake, core/data/synth.py). Eight phases, as the shipped model was trained:
 #   A  scripts/train_default_warmup.json: nafnet-s, Adam 5e-4 constant, L1, 50 epochs
 #   B  scripts/train_default.json: fine-tunes A (--init-from) with AdamW 1e-3, cosine
 #      with warm-up, Charbonnier + 0.05 FFT loss, grad clip, EMA 0.999 (saved as the model)
@@ -21,11 +21,14 @@
 #   G  scripts/train_default_g.json: from EF, the mean of E's and F's weights (the default
 #      shipped before G), restarted (AdamW 1.5e-4 cosine) on E's 4 x 256 px crops with
 #      new blur (seed 4)
+#   H  scripts/train_default_h.json: from EFG, the mean of EF and G (the default shipped
+#      before H), restarted the same way with new blur (seed 5), 200 epochs; it keeps
+#      its epoch-100 weights (train.keep_every), which are what ships
 # A and B: 192 px crops (6x the longest 31 px kernel), batch 4. All: no GAN, seed 0.
 #
-#   scripts/train_default.sh          # runs A-G; resumes whichever was interrupted
-#   scripts/train_default.sh export   # mean of EF and G's final EMA weights -> resources/models/default.safetensors
-#   EPOCHS_G=1000 scripts/train_default.sh   # a longer phase G, e.g. on a GPU
+#   scripts/train_default.sh          # runs A-H; resumes whichever was interrupted
+#   scripts/train_default.sh export   # H's epoch-100 EMA weights -> resources/models/default.safetensors
+#   EPOCHS_H=1000 scripts/train_default.sh   # a longer phase H, e.g. on a GPU
 #
 # Training photos are only those free to use in a product (scripts/default_photos.py).
 # Ctrl+C saves a checkpoint; running the script again resumes.
@@ -56,7 +59,7 @@ done_() {  # a phase is done when it completed or the next phase has started fro
 phase() {  # phase NAME NEXT CONFIG [INIT]: train phase NAME (from the weights file INIT) unless done
   local name=$1 next=$2 config=$3 init=${4:-} epochs
   if [ -n "$next" ] && done_ "$name" "$next"; then return 0; fi
-  epochs=EPOCHS_$(echo "$name" | tr a-z A-Z)  # EPOCHS_A ... EPOCHS_G override a phase's length
+  epochs=EPOCHS_$(echo "$name" | tr a-z A-Z)  # EPOCHS_A ... EPOCHS_H override a phase's length
   EPOCHS="${!epochs:-}" train "$RUNS/default-$name" "scripts/$config" ${init:+--init-from "$init"}
 }
 mean_of() {  # mean_of OUT MODEL...: parameter-wise mean of models of one architecture ("model
@@ -76,10 +79,12 @@ print(f"exported the mean of {', '.join(paths)} -> {out} ({out.stat().st_size / 
 PY
 }
 
-EF=$RUNS/default-ef.safetensors  # the mean of E and F: the default shipped before phase G
+EF=$RUNS/default-ef.safetensors    # the mean of E and F: the default shipped before phase G
+EFG=$RUNS/default-efg.safetensors  # the mean of EF and G: the default shipped before phase H
 if [ "${1:-}" = "export" ]; then
-  # The shipped weights: the mean of EF and G's final EMA weights. Why: docs/default-model.md.
-  mean_of "${MODEL_OUT:-resources/models/default.safetensors}" "$EF" "$(last g)"
+  # The shipped weights: phase H's EMA weights halfway through its schedule (a mean of
+  # one model is that model). Why not its final ones: docs/default-model.md.
+  mean_of "${MODEL_OUT:-resources/models/default.safetensors}" "$RUNS/default-h/checkpoints/epoch-0100.pt"
   exit
 fi
 
@@ -94,4 +99,6 @@ phase d e train_default_long.json "$(last c)"
 phase e f train_default_big_crops.json "$(last d)"
 phase f g train_default_bigger_crops.json "$(last e)"
 [ -f "$EF" ] || mean_of "$EF" "$(last e)" "$(last f)"
-phase g "" train_default_g.json "$EF"
+phase g h train_default_g.json "$EF"
+[ -f "$EFG" ] || mean_of "$EFG" "$EF" "$(last g)"
+phase h "" train_default_h.json "$EFG"
