@@ -28,7 +28,7 @@
 #
 #   scripts/train_default.sh          # runs A-H; resumes whichever was interrupted
 #   scripts/train_default.sh export   # H's epoch-100 EMA weights -> resources/models/default.safetensors
-#   EPOCHS_H=1000 scripts/train_default.sh   # a longer phase H, e.g. on a GPU
+#   EPOCHS_H=1000 scripts/train_default.sh   # a longer phase H, e.g. on a GPU (then pick the epoch-NNNN.pt to export)
 #
 # Training photos are only those free to use in a product (scripts/default_photos.py).
 # Ctrl+C saves a checkpoint; running the script again resumes.
