@@ -82,9 +82,10 @@ PY
 EF=$RUNS/default-ef.safetensors    # the mean of E and F: the default shipped before phase G
 EFG=$RUNS/default-efg.safetensors  # the mean of EF and G: the default shipped before phase H
 if [ "${1:-}" = "export" ]; then
-  # The shipped weights: phase H's EMA weights halfway through its schedule (a mean of
-  # one model is that model). Why not its final ones: docs/default-model.md.
-  mean_of "${MODEL_OUT:-resources/models/default.safetensors}" "$RUNS/default-h/checkpoints/epoch-0100.pt"
+  # The shipped weights: phase H's EMA weights halfway through its schedule, written as
+  # safetensors with their config. Why not its final ones: docs/default-model.md.
+  "$PY" -c 'import sys; from core.inference import export_safetensors as e; print("exported", e(*sys.argv[1:]))' \
+    "$RUNS/default-h/checkpoints/epoch-0100.pt" "${MODEL_OUT:-resources/models/default.safetensors}"
   exit
 fi
 
