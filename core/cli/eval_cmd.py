@@ -35,11 +35,14 @@ def add_parser(sub) -> None:
     p.add_argument("--device", help="auto (default), cpu, cuda, cuda:N or mps")
     p.add_argument("--backend", choices=["torch", "onnxruntime"], default="torch",
                    help="onnxruntime: run our models as ONNX on the CPU (faster there; docs/onnx.md)")
+    p.add_argument("--ensemble", type=int, choices=[1, 4, 8], default=1, metavar="N",
+                   help="score every model with an N-view self-ensemble (4 flips or 8 flips and transposes; "
+                        "default 1: off), as `deblur run --ensemble N` deblurs")
     p.add_argument("--quiet", action="store_true", help="print only the tables, not every image")
     p.set_defaults(func=run)
 
 
-def load_models(names: list[str], device: str | None, backend: str = "torch"):
+def load_models(names: list[str], device: str | None, backend: str = "torch", ensemble: int = 1):
     """EvalModels for the names/paths given, through the inference engine (its tiling)."""
     from core.cli import CliError
     from core.evaluate import EvalModel
@@ -57,7 +60,8 @@ def load_models(names: list[str], device: str | None, backend: str = "torch"):
             d = onnx_deblurrer(path)
         else:
             d = Deblurrer.from_file(path, device=device)
-        label = name or f"default model ({path.name})"
+        d = d.with_ensemble(ensemble)
+        label = (name or f"default model ({path.name})") + (f" x{ensemble} self-ensemble" if ensemble > 1 else "")
         out.append(EvalModel(label, d.deblur, str(path)))
     return out
 
@@ -77,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--shift must be 0 or more pixels (got {args.shift})")
     models = [EvalModel.baseline()] if args.baseline else []
     if names:
-        models += load_models(names, args.device, args.backend)
+        models += load_models(names, args.device, args.backend, args.ensemble)
     ev = Evaluation(args.data, models, shift=args.shift, y_channel=args.y_channel,
                     split=args.split, limit=args.limit, save_images=args.save_images)
     out = args.out or user_data_dir() / "evaluations" / f"{Path(args.data).resolve().name}-{time.strftime('%Y%m%d-%H%M%S')}"

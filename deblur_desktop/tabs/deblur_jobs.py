@@ -51,6 +51,7 @@ class OutputOptions:
     keep_metadata: bool = True
     existing: str = "skip"  # "skip" | "overwrite"
     tile: int | None = None  # None = auto from free memory; 0 = whole image
+    ensemble: int = 1  # views averaged per tile (core.inference.deblur.ENSEMBLES)
 
 
 def default_output_root(root: Path) -> Path:
@@ -115,9 +116,9 @@ _cache: dict[tuple[str, str], object] = {}
 _cache_lock = threading.Lock()
 
 
-def get_deblurrer(model: str | Path, device: str):
+def get_deblurrer(model: str | Path, device: str, ensemble: int = 1):
     """A loaded Deblurrer, kept for the next batch or crop (only the latest one: a model
-    may hold GPU memory)."""
+    may hold GPU memory); another ensemble setting shares its weights."""
     from core.inference import Deblurrer  # late: torch start-up stays off the GUI thread
 
     key = (str(model), device)
@@ -125,7 +126,7 @@ def get_deblurrer(model: str | Path, device: str):
         if key not in _cache:
             _cache.clear()
             _cache[key] = Deblurrer.from_file(model, device=device)
-        return _cache[key]
+        return _cache[key].with_ensemble(ensemble)
 
 
 def model_info(path: str | Path) -> str:
@@ -154,7 +155,7 @@ class BatchRun:
         from core.inference.batch import OutputFolderError, deblur_paths
 
         t0 = time.perf_counter()
-        d = get_deblurrer(self.model, self.device)
+        d = get_deblurrer(self.model, self.device, self.opts.ensemble)
         yield Message("info", f"Deblurring {len(self.items)} photo(s) with {d.describe()}")
         groups: dict[Path, list[str]] = {}
         for it in self.items:
@@ -211,13 +212,13 @@ def crop_box(rect: tuple[int, int, int, int], width: int, height: int) -> tuple[
 
 
 def try_crop(src: str, rect: tuple[int, int, int, int], model: str | Path, device: str,
-             cancel=None) -> dict:
+             cancel=None, ensemble: int = 1) -> dict:
     """Deblur only the visible part of a photo: the original, and the original with the
     deblurred crop pasted in (same size, so the view keeps its zoom and position)."""
     rgb, _ = read_image(src)
     h, w = rgb.shape[:2]
     x, y, cw, ch = crop_box(rect, w, h)
-    d = get_deblurrer(model, device)
+    d = get_deblurrer(model, device, ensemble)
     m = d.context  # the network sees past the crop's edges, as it would in the full run
     ya, xa = max(0, y - m), max(0, x - m)
     region = rgb[ya:min(h, y + ch + m), xa:min(w, x + cw + m)]

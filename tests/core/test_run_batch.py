@@ -12,6 +12,7 @@ from safetensors import safe_open
 
 from core.cli import main
 from core.config import RunConfig
+from core.data.imageio import to_uint8
 from core.events import BatchFinished, FileDone, FileFailed, FileSkipped, FileStarted, TileProgress
 from core.inference import Deblurrer, ModelLoadError, export_safetensors, load_model, resolve_model
 from core.inference import loading
@@ -192,3 +193,22 @@ def test_cli_run_exit_codes(tmp_path, model_files, capsys):
     text = capsys.readouterr().out
     assert "1 done" in text and "1 failed" in text and "bad.jpg" in text
     assert main(["run", str(good), "-o", str(out), "--model", str(tmp_path / "missing.pt")]) == 2
+
+
+def test_cli_run_and_eval_take_a_self_ensemble(tmp_path, model_files, deblurrer, capsys):
+    src = photo(tmp_path / "in" / "p.png", h=48, w=80)
+    for n in (1, 4):
+        assert main(["run", str(src), "-o", str(tmp_path / f"x{n}"), "--model", str(model_files[1]),
+                     "--ensemble", str(n), "-q"]) == 0
+    got = {n: np.asarray(Image.open(tmp_path / f"x{n}" / "p.png")).astype(int) for n in (1, 4)}
+    want = to_uint8(deblurrer.with_ensemble(4).deblur(np.asarray(Image.open(src), np.float32) / 255, tile=0))
+    assert np.abs(got[4] - want).max() <= 1 and np.abs(got[4] - got[1]).max() > 2
+    pairs = tmp_path / "pairs"
+    photo(pairs / "blur" / "a.png")
+    photo(pairs / "sharp" / "a.png", seed=1)
+    capsys.readouterr()
+    assert main(["eval", "--data", str(pairs), "--model", str(model_files[1]), "--ensemble", "4",
+                 "--out", str(tmp_path / "ev"), "--quiet"]) == 0
+    assert "x4 self-ensemble" in (tmp_path / "ev" / "per_image.csv").read_text()
+    with pytest.raises(SystemExit):
+        main(["run", str(src), "-o", str(tmp_path / "x2"), "--ensemble", "2"])

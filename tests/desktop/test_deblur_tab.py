@@ -195,6 +195,34 @@ def test_corrupt_file_fails_while_the_others_finish(qtbot, tab, tmp_path):
     assert "2 done, 0 skipped, 1 failed" in tab.summary.text()
 
 
+def test_quality_choice_runs_the_self_ensemble(qtbot, tab, tmp_path):
+    import torch
+
+    from core.config import RunConfig
+    from core.data.imageio import read_rgb, to_uint8
+    from core.inference import Deblurrer, export_safetensors
+    from core.models import build_generator
+
+    cfg = RunConfig()
+    cfg.model.options = {"num_residual_blocks": 1}
+    torch.manual_seed(0)
+    g = build_generator(cfg.model)
+    with torch.no_grad():  # a random net gives ~0.5 everywhere: spread it so views differ
+        g.decoder[-2].weight.mul_(20)
+    model = export_safetensors(g, tmp_path / "spread.safetensors", config=cfg)
+    tab.set_model_file(str(model))
+    src = photo(tmp_path / "in" / "p.png", h=48, w=80)
+    add_and_wait(qtbot, tab, src, rows=1)
+    tab.ensemble.setCurrentIndex(tab.ensemble.findData(4))
+    tab.tile.setCurrentIndex(tab.tile.findData(0))  # whole image, as the reference below
+    run_and_wait(qtbot, tab)
+    got = np.asarray(Image.open(tmp_path / "in_deblurred" / "p.png")).astype(int)
+    d = Deblurrer.from_file(model, device="cpu")
+    x = read_rgb(src)
+    assert np.abs(got - to_uint8(d.with_ensemble(4).deblur(x, tile=0))).max() <= 1
+    assert np.abs(got - to_uint8(d.deblur(x, tile=0))).max() > 2  # not the one-pass result
+
+
 def test_flicker_and_try_on_the_visible_area(qtbot, tab, tmp_path):
     src = photo(tmp_path / "big.png", h=96, w=96)
     v = tab.compare
