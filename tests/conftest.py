@@ -36,6 +36,30 @@ def write_pair(blur_dir: Path, sharp_dir: Path, name: str, rng, size=(48, 64)) -
 
 
 @pytest.fixture(scope="session")
+def spread_generator():
+    """(generator, RunConfig): a 1-block seed generator with random weights, non-trivial
+    BatchNorm statistics (as a trained model has) and its output spread over [0, 1] (a
+    random net gives ~0.5 everywhere), so tiles and flipped views make real differences.
+    Deblurrer fuses BatchNorm into a copy, so users never change it."""
+    import torch
+
+    from core.config import RunConfig
+    from core.models import build_generator
+
+    cfg = RunConfig()
+    cfg.model.options = {"num_residual_blocks": 1}
+    torch.manual_seed(0)
+    g = build_generator(cfg.model)
+    for m in g.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.1, 0.1)
+            m.running_var.uniform_(0.5, 2.0)
+    with torch.no_grad():
+        g.decoder[-2].weight.mul_(20)
+    return g.eval(), cfg
+
+
+@pytest.fixture(scope="session")
 def tiny_model_file(tmp_path_factory) -> Path:
     """A tiny random seed generator (1 residual block) written through the real
     checkpoint + safetensors export path; the .safetensors file."""

@@ -5,22 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
-from core.config import RunConfig
 from core.inference import Deblurrer
-from core.models import build_generator
 
 
 @pytest.fixture(scope="module")
-def plain():
-    cfg = RunConfig()
-    cfg.model.options = {"num_residual_blocks": 1}
-    torch.manual_seed(0)
-    g = build_generator(cfg.model)
-    with torch.no_grad():  # spread the output over [0, 1] (a random net gives ~0.5 everywhere)
-        g.decoder[-2].weight.mul_(20)
-    return Deblurrer(g, cfg, device="cpu")
+def plain(spread_generator):
+    return Deblurrer(*spread_generator, device="cpu")
 
 
 def image(h, w, seed=0):

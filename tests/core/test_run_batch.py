@@ -17,21 +17,14 @@ from core.events import BatchFinished, FileDone, FileFailed, FileSkipped, FileSt
 from core.inference import Deblurrer, ModelLoadError, export_safetensors, load_model, resolve_model
 from core.inference import loading
 from core.inference.batch import OutputFolderError, deblur_paths
-from core.models import build_generator
 from core.training.checkpoint import save_checkpoint
 
 
 @pytest.fixture(scope="module")
-def model_files(tmp_path_factory):
+def model_files(tmp_path_factory, spread_generator):
     """A tiny random seed generator saved through the real checkpoint and export paths."""
     d = tmp_path_factory.mktemp("models")
-    cfg = RunConfig()
-    cfg.model.options = {"num_residual_blocks": 1}
-    torch.manual_seed(0)
-    g = build_generator(cfg.model)
-    for m in g.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.uniform_(-0.1, 0.1)
+    g, cfg = spread_generator
     save_checkpoint(d / "tiny.pt", cfg, g, epoch=1)
     export_safetensors(d / "tiny.pt", d / "tiny.safetensors")
     return d / "tiny.pt", d / "tiny.safetensors"

@@ -10,27 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
-from core.config import RunConfig
 from core.inference import Cancelled, Deblurrer, TileGrid
 from core.inference.tiling import run_tiled
-from core.models import build_generator
 
 
 @pytest.fixture(scope="module")
-def deblurrer():
-    cfg = RunConfig()
-    cfg.model.options = {"num_residual_blocks": 1}
-    torch.manual_seed(0)
-    g = build_generator(cfg.model)
-    for m in g.modules():  # non-trivial eval statistics, as a trained model has
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.uniform_(-0.1, 0.1)
-            m.running_var.uniform_(0.5, 2.0)
-    with torch.no_grad():  # spread the output over [0, 1] (a random net gives ~0.5 everywhere)
-        g.decoder[-2].weight.mul_(20)
-    return Deblurrer(g, cfg, device="cpu")
+def deblurrer(spread_generator):
+    return Deblurrer(*spread_generator, device="cpu")
 
 
 def image(h, w, seed=0):

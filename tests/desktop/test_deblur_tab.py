@@ -195,20 +195,11 @@ def test_corrupt_file_fails_while_the_others_finish(qtbot, tab, tmp_path):
     assert "2 done, 0 skipped, 1 failed" in tab.summary.text()
 
 
-def test_quality_choice_runs_the_self_ensemble(qtbot, tab, tmp_path):
-    import torch
-
-    from core.config import RunConfig
+def test_quality_choice_runs_the_self_ensemble(qtbot, tab, tmp_path, spread_generator):
     from core.data.imageio import read_rgb, to_uint8
     from core.inference import Deblurrer, export_safetensors
-    from core.models import build_generator
 
-    cfg = RunConfig()
-    cfg.model.options = {"num_residual_blocks": 1}
-    torch.manual_seed(0)
-    g = build_generator(cfg.model)
-    with torch.no_grad():  # a random net gives ~0.5 everywhere: spread it so views differ
-        g.decoder[-2].weight.mul_(20)
+    g, cfg = spread_generator  # the tiny default model's output is too flat for views to differ
     model = export_safetensors(g, tmp_path / "spread.safetensors", config=cfg)
     tab.set_model_file(str(model))
     src = photo(tmp_path / "in" / "p.png", h=48, w=80)
