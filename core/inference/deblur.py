@@ -39,11 +39,16 @@ MAX_TILE = {"cpu": 2048, "cuda": 4096, "mps": 2048}
 
 # Self-ensemble: run the net on flipped copies of each tile, map each result back and
 # average. Blur has no preferred side, but a trained net is not exactly flip-symmetric,
-# so the mean cancels some of each view's errors. The shipped model gains 0.1 dB on
-# synthetic shake and 0.17 on Levin with 4 views, for 4x the time; 8 adds transposes
-# (figures and commands: docs/default-model.md, "Self-ensemble").
+# so the mean cancels some of each view's errors, for N times the time; 8 adds
+# transposes (measured gains: resources/models/default.md, "Self-ensemble").
 ENSEMBLES = (1, 4, 8)
 VIEWS = [(t, fy, fx) for t in (False, True) for fy in (False, True) for fx in (False, True)]
+
+
+def check_ensemble(n: int) -> int:
+    if n not in ENSEMBLES:
+        raise ValueError(f"ensemble must be 1, 4 or 8 views (got {n!r})")
+    return n
 
 
 def to_view(a: np.ndarray, transpose: bool, flip_y: bool, flip_x: bool) -> np.ndarray:
@@ -105,9 +110,7 @@ class Deblurrer:
                  context: int = CONTEXT, blend: int = BLEND, source: str | Path | None = None,
                  fuse_bn: bool = True, ensemble: int = 1):
         self.config = config
-        if ensemble not in ENSEMBLES:
-            raise ValueError(f"ensemble must be 1, 4 or 8 views (got {ensemble!r})")
-        self.ensemble = ensemble
+        self.ensemble = check_ensemble(ensemble)
         self.spec: ModelSpec = get_spec(config.model.name)
         self.device = device if isinstance(device, torch.device) else pick_device(device)
         if precision not in PRECISIONS:
@@ -153,9 +156,7 @@ class Deblurrer:
 
     def with_ensemble(self, ensemble: int) -> "Deblurrer":
         """This loaded model with another number of views (shares the network's weights)."""
-        if ensemble not in ENSEMBLES:
-            raise ValueError(f"ensemble must be 1, 4 or 8 views (got {ensemble!r})")
-        if ensemble == self.ensemble:
+        if check_ensemble(ensemble) == self.ensemble:
             return self
         other = copy.copy(self)
         other.ensemble = ensemble
@@ -163,12 +164,11 @@ class Deblurrer:
 
     # ---- one tile ----------------------------------------------------------------
     def _run(self, tile: np.ndarray) -> np.ndarray:
-        if self.ensemble == 1:
+        if self.ensemble == 1:  # the usual case: no extra sum and division over the tile
             return self._run_once(tile)
-        total = None
+        total = 0.0
         for view in VIEWS[:self.ensemble]:  # views of the tile as cut, end padding included
-            y = from_view(self._run_once(np.ascontiguousarray(to_view(tile, *view))), *view)
-            total = y.copy() if total is None else total + y
+            total = total + from_view(self._run_once(np.ascontiguousarray(to_view(tile, *view))), *view)
         return total / self.ensemble
 
     @torch.inference_mode()
