@@ -162,9 +162,11 @@ class FileDone(Event):
     out_path: str
     seconds: float
     megapixels: float
+    note: str = ""  # what the engine found and did (shake reduction: kernel, confidence, path)
 
     def __str__(self) -> str:
-        return f"[{self.index}/{self.total}] wrote {self.out_path} ({self.seconds:.1f} s)"
+        note = f"; {self.note}" if self.note else ""
+        return f"[{self.index}/{self.total}] wrote {self.out_path} ({self.seconds:.1f} s{note})"
 
 
 @dataclass(frozen=True)

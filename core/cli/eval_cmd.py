@@ -6,6 +6,7 @@ import signal
 import time
 from pathlib import Path
 
+from core.cli.shake_args import ENGINES, add_shake_options, shake_options
 from core.paths import user_data_dir
 
 
@@ -19,6 +20,9 @@ def add_parser(sub) -> None:
                    "folders, or RealBlur lists")
     p.add_argument("--model", action="append", default=[], metavar="NAME|PATH",
                    help="a model to score (repeat for several; default: the shipped default model)")
+    p.add_argument("--engine", action="append", choices=ENGINES, default=[],
+                   help="score an engine (repeat for several): learned scores the --model(s); shake "
+                        "and auto score shake reduction (auto falls back to --model or the default)")
     p.add_argument("--baseline", action="store_true",
                    help="add the blurred input itself as a row (the identity every model must beat)")
     p.add_argument("--no-model", action="store_true",
@@ -39,6 +43,7 @@ def add_parser(sub) -> None:
                    help="score every model with an N-view self-ensemble (4 flips or 8 flips and transposes; "
                         "default 1: off), as `deblur run --ensemble N` deblurs")
     p.add_argument("--quiet", action="store_true", help="print only the tables, not every image")
+    add_shake_options(p)
     p.set_defaults(func=run)
 
 
@@ -76,12 +81,22 @@ def run(args: argparse.Namespace) -> int:
     if args.no_model and not args.baseline:
         raise CliError("--no-model leaves nothing to score: add --baseline")
     # `--baseline` alone compares the shipped model with its input: what a user means
-    names = [] if args.no_model else list(args.model) or [None]
+    engines = args.engine or ["learned"]
+    if args.no_model and args.engine:
+        raise CliError("--no-model and --engine exclude each other")
+    # learned models: the --model(s), or the default one when learned is asked for
+    names = [] if args.no_model or "learned" not in engines else list(args.model) or [None]
     if args.shift < 0:
         raise CliError(f"--shift must be 0 or more pixels (got {args.shift})")
     models = [EvalModel.baseline()] if args.baseline else []
     if names:
         models += load_models(names, args.device, args.backend, args.ensemble)
+    for engine in (e for e in engines if e != "learned"):
+        from core.engines import make_engine
+        eng = make_engine(engine, args.model[0] if args.model else None, args.device or "auto",
+                          shake=shake_options(args), backend=args.backend)
+        models.append(EvalModel(eng.name if engine == "shake" else "auto (shake reduction, else learned)",
+                                eng.deblur, engine))
     ev = Evaluation(args.data, models, shift=args.shift, y_channel=args.y_channel,
                     split=args.split, limit=args.limit, save_images=args.save_images)
     out = args.out or user_data_dir() / "evaluations" / f"{Path(args.data).resolve().name}-{time.strftime('%Y%m%d-%H%M%S')}"

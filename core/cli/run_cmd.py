@@ -7,6 +7,8 @@ import sys
 import threading
 from pathlib import Path
 
+from core.cli.shake_args import ENGINE_HELP, ENGINES, add_shake_options, shake_options
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("run", help="deblur photos and folders of photos",
@@ -15,8 +17,11 @@ def add_parser(sub) -> None:
                        "each input. Exit code 1 when any file failed.")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files and/or folders")
     p.add_argument("-o", "--out", type=Path, required=True, metavar="OUT_DIR", help="output folder")
+    p.add_argument("--engine", choices=ENGINES, default="learned",
+                   help="; ".join(f"{k}: {v}" for k, v in ENGINE_HELP.items()) + " (default: learned)")
     p.add_argument("--model", help="model file (.safetensors export or .pt checkpoint) or name "
                                    "(default: the bundled default model)")
+    add_shake_options(p)
     p.add_argument("--device", default="auto", help="auto (default: CUDA > MPS > CPU), cpu, cuda, cuda:N or mps")
     p.add_argument("--precision", choices=["fp32", "fp16", "bf16"], help="GPU only: half precision (default fp32)")
     p.add_argument("--backend", choices=["torch", "onnxruntime"], default="torch",
@@ -41,18 +46,17 @@ def run(args: argparse.Namespace) -> int:
 
     from core.cli import CliError
     from core.events import BatchFinished, FileDone, FileFailed, FileSkipped, FileStarted, Message, TileProgress
-    from core.inference import Deblurrer, resolve_model
     from core.inference.batch import deblur_paths
 
     if not 1 <= args.quality <= 100:
         raise CliError(f"--quality must be between 1 and 100 (got {args.quality})")
     if args.tile is not None and args.tile < 0:
         raise CliError(f"--tile must be 0 (whole image) or a positive size (got {args.tile})")
-    if args.backend == "onnxruntime":
-        from core.onnx_export import onnx_deblurrer
-        deblurrer = onnx_deblurrer(args.model)
-    else:
-        deblurrer = Deblurrer.from_file(resolve_model(args.model), device=args.device, precision=args.precision)
+    if args.ensemble != 1 and args.engine != "learned":
+        raise CliError("--ensemble is for learned models; use it with --engine learned")
+    from core.engines import make_engine
+    deblurrer = make_engine(args.engine, args.model, args.device, args.precision, shake_options(args),
+                            args.backend)
     deblurrer = deblurrer.with_ensemble(args.ensemble)
     if args.tile and args.tile < deblurrer.min_tile:
         raise CliError(f"--tile must be at least {deblurrer.min_tile} px (or 0 for the whole image)")

@@ -1,8 +1,27 @@
-"""Inference: load a model file, deblur images of any size, batch over folders."""
-from core.inference.deblur import Deblurrer
-from core.inference.loading import (ModelLoadError, default_model_path, export_safetensors, load_model,
-                                    resolve_model)
-from core.inference.tiling import Cancelled, TileGrid
+"""Inference: load a model file, deblur images of any size, batch over folders.
 
-__all__ = ["Deblurrer", "ModelLoadError", "default_model_path", "export_safetensors", "load_model",
-           "resolve_model", "Cancelled", "TileGrid"]
+The names below load on first use (PEP 562), so that `core.inference.batch` and
+`core.inference.tiling` import without torch: shake reduction runs through the same
+batch code and its whole process must not pay torch's start-up."""
+from __future__ import annotations
+
+import importlib
+
+_WHERE = {
+    "Deblurrer": "core.inference.deblur",
+    "ModelLoadError": "core.inference.loading",
+    "default_model_path": "core.inference.loading",
+    "export_safetensors": "core.inference.loading",
+    "load_model": "core.inference.loading",
+    "resolve_model": "core.inference.loading",
+    "Cancelled": "core.inference.tiling",
+    "TileGrid": "core.inference.tiling",
+}
+
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'core.inference' has no attribute {name!r}")

@@ -14,14 +14,16 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from core.data.imageio import (FORMAT_SUFFIX, ImageReadError, ImageWriteError, format_for, image_size,
                                is_image_path, read_image, write_image)
 from core.events import (BatchFinished, Event, FileDone, FileFailed, FileSkipped, FileStarted,
                          Message, TileProgress)
-from core.inference.deblur import Deblurrer
 from core.inference.tiling import Cancelled
+
+if TYPE_CHECKING:  # torch loads only when a learned model runs
+    from core.inference.deblur import Deblurrer
 
 EXISTING = ("error", "skip", "overwrite")
 
@@ -70,7 +72,7 @@ def check_out_dir(out_dir: Path) -> None:
         raise OutputFolderError(out_dir, f"output folder is not writable ({e.strerror or e})") from None
 
 
-def deblur_paths(inputs: Iterable[str | Path], out_dir: str | Path, deblurrer: Deblurrer | None = None, *,
+def deblur_paths(inputs: Iterable[str | Path], out_dir: str | Path, deblurrer: "Deblurrer | None" = None, *,
                  model: str | Path | None = None, device: str = "auto", recursive: bool = False,
                  suffix: str = "", existing: str = "error", format: str | None = None, quality: int = 95,
                  tile: int | None = None, cancel: Callable[[], bool] | None = None,
@@ -89,6 +91,7 @@ def deblur_paths(inputs: Iterable[str | Path], out_dir: str | Path, deblurrer: D
     items = collect(inputs, recursive)
     cancel = cancel or (lambda: False)
     if deblurrer is None:
+        from core.inference.deblur import Deblurrer
         from core.inference.loading import resolve_model
         deblurrer = Deblurrer.from_file(resolve_model(model), device=device)
     yield Message("info", f"Deblurring {len(items)} file(s) with {deblurrer.describe()} into {out_dir}")
@@ -171,7 +174,7 @@ def deblur_paths(inputs: Iterable[str | Path], out_dir: str | Path, deblurrer: D
         finally:
             px_done += sizes[i - 1] or 0
         done += 1
-        yield FileDone(i, n, str(src), str(out), time.perf_counter() - t_file, w * h / 1e6)
+        yield FileDone(i, n, str(src), str(out), time.perf_counter() - t_file, w * h / 1e6, _what_ran(deblurrer))
     yield BatchFinished(done, skipped, len(failures), cancelled, time.perf_counter() - t0,
                         failures, str(out_dir))
 
@@ -187,3 +190,9 @@ def _refuse(src: Path, out: Path, claimed: dict[Path, Path]) -> str | None:
     if other is not None:
         return f"same output file as {other} ({out}); use separate output folders"
     return None
+
+
+def _what_ran(deblurrer) -> str:
+    """An engine's account of the latest photo ('kernel 31 px ...: deconvolved'), or ''."""
+    report = getattr(deblurrer, "last", None)
+    return str(report) if report is not None else ""

@@ -1,0 +1,133 @@
+"""The three ways to deblur a photo, one factory for the CLI, the app and evaluation.
+
+- learned: a trained network (the shipped default or any model file); removes the
+  blur it was trained on, in one pass, any blur shape, but gains little on real
+  handheld shake (resources/models/default.md).
+- shake: shake reduction (core.shake): estimates the photo's own blur kernel and
+  deconvolves it. Several dB on real camera shake; needs one uniform blur over the
+  region it estimates on; sharp photos and unreliable estimates are left unchanged.
+- auto: shake reduction where its estimate is reliable, the photo unchanged where it
+  looks sharp, the learned model otherwise; the report says which ran.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from core.shake.engine import PATH_SHARP, PATH_UNSURE, ShakeOptions, ShakeReducer
+
+ENGINES = ("learned", "shake", "auto")
+ENGINE_HELP = {
+    "learned": "a trained network (the default model or --model): fast, learned blur only",
+    "shake": "shake reduction: estimates each photo's camera-shake kernel and deconvolves it "
+             "(best on real handheld shake; sharp photos come back unchanged)",
+    "auto": "shake reduction where its kernel estimate is reliable, else the learned model; "
+            "sharp photos unchanged",
+}
+PATH_LEARNED = "learned model (kernel estimate unreliable)"
+
+
+class AutoEngine:
+    """Shake reduction first; the learned model where the kernel estimate is unreliable.
+    Has a `Deblurrer`'s interface; `last_path` says which ran for the latest photo."""
+
+    name = "auto"
+    min_tile = 0
+    context = 0
+
+    def __init__(self, shake: ShakeReducer, learned: Callable[[], object]):
+        self.shake = shake
+        self._learned_factory = learned
+        self._learned = None
+        self.last_path: str | None = None
+
+    @property
+    def last(self):
+        return self.shake.last
+
+    def learned(self):
+        if self._learned is None:  # loaded on first need: many batches never use it
+            self._learned = self._learned_factory()
+        return self._learned
+
+    def describe(self) -> str:
+        return "auto: " + self.shake.describe() + ", else the learned model"
+
+    def with_ensemble(self, ensemble: int) -> "AutoEngine":
+        if ensemble != 1:
+            raise ValueError("self-ensemble is for learned models; choose the learned engine")
+        return self
+
+    def grid(self, height: int, width: int, tile: int | None = None):
+        return self.shake.grid(height, width, tile)
+
+    def deblur(self, image01: np.ndarray, tile: int | None = None, progress=None, cancel=None) -> np.ndarray:
+        return _drive(self.deblur_steps(image01, self.grid(*image01.shape[:2])), progress, cancel)
+
+    def deblur_steps(self, image01: np.ndarray, grid=None) -> Iterator[tuple[int, int]]:
+        report = yield from self.shake.estimate_steps(image01)
+        if report.deconvolved:
+            self.last_path = report.path
+            return (yield from self.shake.deconvolve_steps(image01, report))
+        if report.path == PATH_SHARP:
+            self.last_path = PATH_SHARP
+            return np.ascontiguousarray(image01, dtype=np.float32)
+        self.last_path = PATH_LEARNED
+        report.path = PATH_LEARNED
+        d = self.learned()
+        h, w = image01.shape[:2]
+        total = len(grid) if grid is not None else report_steps(self.shake, h, w)
+        base = total - 3
+        learned_grid = d.grid(h, w, None)
+        gen = d.deblur_steps(image01, learned_grid)
+        while True:
+            try:
+                k, n = next(gen)
+            except StopIteration as stop:
+                return stop.value
+            yield base + int(3 * k / max(n, 1)), total
+
+
+def report_steps(shake: ShakeReducer, h: int, w: int) -> int:
+    return len(shake.grid(h, w))
+
+
+def _drive(steps, progress, cancel):
+    while True:
+        if cancel is not None and cancel():
+            steps.close()
+            from core.inference.tiling import Cancelled
+            raise Cancelled()
+        try:
+            done, total = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        if progress is not None:
+            progress(done, total)
+
+
+def make_engine(engine: str = "learned", model: str | Path | None = None, device: str = "auto",
+                precision: str | None = None, shake: ShakeOptions | None = None, backend: str = "torch"):
+    """An object with a Deblurrer's interface (describe, grid, deblur_steps, deblur) for
+    the engine named; learned models load from `model` (None: the shipped default)."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)} (got {engine!r})")
+
+    def learned():
+        if backend == "onnxruntime":
+            from core.onnx_export import onnx_deblurrer
+            return onnx_deblurrer(model)
+        from core.inference import Deblurrer, resolve_model  # torch: only when a model runs
+        return Deblurrer.from_file(resolve_model(model), device=device, precision=precision)
+
+    if engine == "learned":
+        return learned()
+    reducer = ShakeReducer(shake)
+    if engine == "shake":
+        return reducer
+    return AutoEngine(reducer, learned)
+
+
+__all__ = ["ENGINES", "ENGINE_HELP", "AutoEngine", "make_engine", "PATH_LEARNED", "PATH_SHARP", "PATH_UNSURE"]

@@ -1,0 +1,102 @@
+"""Non-blind deconvolution: the sharp photo from the blurred one and a known kernel.
+
+Hyper-Laplacian prior (Krishnan & Fergus 2009): min_x |k*x - y|^2 + lam sum |grad x|^p,
+solved by half-quadratic splitting, which alternates a per-pixel shrinkage of the
+gradients (Chartrand's p-shrinkage, a close and cheap stand-in for the exact L^p
+proximal step) and a quadratic step that is one division in the FFT domain. Natural
+photos' gradients follow such a heavy-tailed law (p ~ 0.5-0.8), so edges come back
+sharp while the flat areas, where ringing and noise would show, are kept flat.
+
+Borders: the photo is padded to wrap round smoothly before the FFT (`pad_periodic`),
+so no ringing starts at the frame. Clipped highlights break the blur model (the light
+that was spread is lost): their neighbourhood is re-solved with a much stronger prior
+and blended in, which trades a little sharpness there for no dark halos.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from core.shake.fft import good_shape, grad, grad_adjoint, grad_otfs, irfft2, pad_periodic, psf2otf, rfft2
+
+
+def shrink(v: np.ndarray, t: float, p: float) -> np.ndarray:
+    """argmin_w t|w|^p + 1/2 (w - v)^2, approximately (Chartrand 2012's p-shrinkage)."""
+    a = np.abs(v)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.maximum(a - t ** (2 - p) * np.power(a, p - 1), 0)
+    out = np.nan_to_num(out, nan=0.0, posinf=0.0)
+    return np.sign(v) * out
+
+
+def deconvolve_channel(y: np.ndarray, kernel: np.ndarray, lam: float, p: float = 0.8,
+                       beta0: float | None = None, beta_max: float | None = None,
+                       step: float = 2 * np.sqrt(2)) -> np.ndarray:
+    """One channel, already padded to wrap smoothly. Same shape out."""
+    shape = y.shape
+    K = psf2otf(kernel, shape)
+    Dx, Dy = grad_otfs(shape)
+    den_k = np.abs(K) ** 2
+    den_d = np.abs(Dx) ** 2 + np.abs(Dy) ** 2
+    num_k = np.conj(K) * rfft2(y)
+    beta = beta0 if beta0 is not None else lam * 0.5
+    beta_max = beta_max if beta_max is not None else lam * 256
+    x = y
+    while beta <= beta_max * (1 + 1e-9):
+        h, v = grad(x)
+        t = lam / (2 * beta)
+        h, v = shrink(h, t, p), shrink(v, t, p)
+        x = irfft2((num_k + beta * rfft2(grad_adjoint(h, v))) / (den_k + beta * den_d), shape)
+        beta *= step
+    return x
+
+
+@dataclass
+class Prepared:
+    """A photo padded for the FFT, with what every channel's solve shares."""
+    padded: np.ndarray          # Hp x Wp x C
+    kernel: np.ndarray
+    pad: int
+    size: tuple[int, int]       # the photo's (h, w)
+    near_clipped: np.ndarray | None   # 0..1 weight of the halo treatment, h x w
+
+
+def prepare_channels(image: np.ndarray, kernel: np.ndarray, saturation: float | None = 0.98) -> Prepared:
+    """Pad an HxWxC photo to wrap smoothly and find its clipped highlights (values at
+    or above `saturation` in any channel; None: no halo treatment)."""
+    img = np.asarray(image, np.float64)
+    h, w = img.shape[:2]
+    pad = max(kernel.shape[0], 8)
+    shape = good_shape(h + 2 * pad, w + 2 * pad)
+    near = None
+    if saturation is not None:
+        clipped = (img >= saturation).any(axis=2) if img.ndim == 3 else img >= saturation
+        if clipped.mean() >= 1e-4:  # a few hot pixels are not worth the second solve
+            r = kernel.shape[0]
+            near = ndimage.binary_dilation(clipped, structure=np.ones((3, 3)), iterations=max(1, r // 2))
+            near = ndimage.gaussian_filter(near.astype(np.float64), sigma=max(1.0, r / 4))
+    img3 = img if img.ndim == 3 else img[..., None]
+    return Prepared(pad_periodic(img3, pad, shape), kernel, pad, (h, w), near)
+
+
+def deconvolve_prepared(prep: Prepared, channel: int, lam: float, p: float = 0.8) -> np.ndarray:
+    """One channel of a prepared photo, deconvolved and cut back to the photo's size."""
+    h, w = prep.size
+    pad = prep.pad
+    y = prep.padded[..., channel]
+    x = deconvolve_channel(y, prep.kernel, lam, p)[pad:pad + h, pad:pad + w]
+    if prep.near_clipped is not None:
+        strong = deconvolve_channel(y, prep.kernel, lam * 30, p)[pad:pad + h, pad:pad + w]
+        x = prep.near_clipped * strong + (1 - prep.near_clipped) * x
+    return x
+
+
+def deconvolve(image: np.ndarray, kernel: np.ndarray, lam: float, p: float = 0.8,
+               saturation: float | None = 0.98) -> np.ndarray:
+    """HxW or HxWxC float image and a kernel -> the deconvolved image, same shape."""
+    img = np.asarray(image, np.float64)
+    prep = prepare_channels(img, kernel, saturation)
+    out = np.stack([deconvolve_prepared(prep, c, lam, p) for c in range(prep.padded.shape[2])], axis=-1)
+    return out[..., 0] if img.ndim == 2 else out

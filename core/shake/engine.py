@@ -1,0 +1,306 @@
+"""`ShakeReducer`: camera-shake reduction by kernel estimation and deconvolution.
+
+    engine = ShakeReducer()
+    sharp = engine.deblur(rgb01)                  # HxWx3 float in [0, 1], same size out
+    engine.last.kernel, engine.last.path          # what was estimated and what ran
+
+It behaves like a learned model's `Deblurrer` (describe / grid / deblur_steps / deblur),
+so batch deblurring, evaluation and the app run it unchanged. Per photo:
+
+1. noise level (Immerkaer), working scale (the kernel at most ~35 px there, as the
+   estimator is reliable up to that size and cost stays bounded), and the region with
+   the most edges at that scale (or the user's region);
+2. blind kernel estimation on that region (`core.shake.kernel`), the kernel scaled
+   back to full resolution and centred on its centroid, so the result does not move;
+3. a verdict: a kernel that is nearly a point means a sharp photo, returned unchanged;
+   a kernel that does not look like a camera path (mass spread into many blobs, or a
+   weak fit) is unreliable and the photo is returned unchanged too (`auto` then uses
+   the learned model); otherwise
+4. hyper-Laplacian deconvolution of the full-resolution photo (`core.shake.deconv`),
+   per channel, with the prior's weight set from the noise level.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import numpy as np
+from scipy import ndimage
+
+from core.shake.analysis import auto_kernel_size, best_region, noise_sigma
+from core.shake.deconv import deconvolve_prepared, prepare_channels
+from core.shake.kernel import KernelOptions, Stop, estimate_kernel_steps, resize_kernel
+
+WORK_KERNEL = 35      # largest kernel side the estimator works at
+REGION = 320          # side of the estimation window at the working scale
+SHARP_EXTENT = 1.3    # kernel spread (px, 2nd-moment radius at full size) below which a photo counts as sharp
+MIN_CONFIDENCE = 0.35
+
+PATH_DECONVOLVED = "deconvolved"
+PATH_SHARP = "unchanged (the photo looks sharp)"
+PATH_UNSURE = "unchanged (kernel estimate unreliable)"
+
+
+class ShakeError(ValueError):
+    """A photo the engine cannot work on (too small, no structure...)."""
+
+
+@dataclass
+class ShakeReport:
+    """What the engine found and did for one photo (`engine.last`)."""
+    kernel: np.ndarray                 # full-resolution kernel, sums to 1, centred
+    kernel_size: int                   # its window side in px
+    extent_px: float                   # length of the blur path (px, full resolution)
+    confidence: float                  # 0..1, how much the estimate looks like real shake
+    noise: float                       # noise sigma in [0, 1] units
+    scale: float                       # working scale of the estimate
+    region: tuple[int, int, int, int]  # (y, x, h, w) at full resolution
+    path: str = PATH_DECONVOLVED
+    seconds: float = 0.0
+
+    @property
+    def deconvolved(self) -> bool:
+        return self.path == PATH_DECONVOLVED
+
+    def __str__(self) -> str:
+        return (f"kernel {self.kernel_size} px (blur path ~{self.extent_px:.0f} px), confidence "
+                f"{self.confidence:.2f}, noise {self.noise * 255:.1f}/255: {self.path}")
+
+
+@dataclass
+class ShakeSteps:
+    """The engine's 'grid': how many progress steps a photo takes (len)."""
+    estimate: int
+    channels: int
+    deconv_per_channel: int
+
+    def __len__(self) -> int:
+        return self.estimate + self.channels * self.deconv_per_channel
+
+
+@dataclass
+class ShakeOptions:
+    kernel_size: int | None = None      # full-resolution kernel side; None = from the photo
+    region: tuple[int, int, int, int] | None = None   # (x, y, w, h) to estimate on; None = automatic
+    linear: bool = False                # deconvolve in linear light (see docs/shake-reduction.md)
+    strength: float = 1.0               # multiplies the prior's weight: <1 sharper, >1 smoother
+    p: float = 0.8                      # hyper-Laplacian exponent
+    sharp_ok: bool = True               # return sharp photos unchanged
+    min_confidence: float = MIN_CONFIDENCE
+    kernel: KernelOptions = field(default_factory=KernelOptions)
+
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    return rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
+
+
+def srgb_to_linear(x: np.ndarray) -> np.ndarray:
+    return np.where(x <= 0.04045, x / 12.92, ((np.maximum(x, 0.04045) + 0.055) / 1.055) ** 2.4)
+
+
+def linear_to_srgb(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0, 1)
+    return np.where(x <= 0.0031308, x * 12.92, 1.055 * np.power(np.maximum(x, 0.0031308), 1 / 2.4) - 0.055)
+
+
+def prior_weight(noise: float) -> float:
+    """Weight of the hyper-Laplacian prior for a noise sigma (in [0, 1] units): a floor
+    for clean photos (quantisation and small kernel errors still need it) and growing
+    with the noise's variance, as a MAP estimate's weight does."""
+    return 3e-3 + 4.0 * noise ** 2
+
+
+def kernel_extent(k: np.ndarray) -> float:
+    """2nd-moment radius of the kernel in px: 0 for a point, ~L/sqrt(12) for a line of length L."""
+    ys, xs = np.indices(k.shape)
+    s = k.sum()
+    cy, cx = (ys * k).sum() / s, (xs * k).sum() / s
+    return float(math.sqrt(((ys - cy) ** 2 * k + (xs - cx) ** 2 * k).sum() / s))
+
+
+def kernel_confidence(k: np.ndarray) -> float:
+    """0..1: how much a kernel looks like a camera path. A real shake kernel is one thin,
+    connected stroke; a failed estimate spreads its mass over many blobs or a wide cloud."""
+    support = k > k.max() * 0.05
+    if support.sum() <= 1:
+        return 1.0
+    labels, n = ndimage.label(support, structure=np.ones((3, 3)))
+    mass = ndimage.sum(k, labels, index=np.arange(1, n + 1))
+    main = float(mass.max() / max(k.sum(), 1e-12))
+    # thinness: the support of a path of length L covers about 2L pixels; a cloud L^2
+    length = max(kernel_extent(k) * math.sqrt(12), 1.0)
+    fill = support.sum() / (length * 3.0 + 4.0)
+    thin = 1.0 / (1.0 + max(fill - 1.0, 0.0))
+    return float(np.clip(main * thin, 0.0, 1.0))
+
+
+class ShakeReducer:
+    """Kernel estimation + deconvolution, with the interface of a `Deblurrer`."""
+
+    name = "shake reduction"
+    min_tile = 0
+    context = 0
+
+    def __init__(self, options: ShakeOptions | None = None):
+        self.options = options or ShakeOptions()
+        self.last: ShakeReport | None = None
+
+    def describe(self) -> str:
+        o = self.options
+        ks = f"kernel up to {o.kernel_size} px" if o.kernel_size else "kernel size from each photo"
+        return f"shake reduction ({ks}, {'linear light' if o.linear else 'stored values'})"
+
+    def with_ensemble(self, ensemble: int) -> "ShakeReducer":
+        if ensemble != 1:
+            raise ValueError("self-ensemble is for learned models; shake reduction runs once")
+        return self
+
+    # ---- the interface batch and evaluation use -------------------------------------
+    def grid(self, height: int, width: int, tile: int | None = None) -> ShakeSteps:
+        o = self.options
+        sizes = len(self._kernel_options(height, width)[1])
+        return ShakeSteps(sizes * o.kernel.iters, 3, 1)
+
+    def deblur(self, image01: np.ndarray, tile: int | None = None,
+               progress: Callable[[int, int], None] | None = None,
+               cancel: Callable[[], bool] | None = None) -> np.ndarray:
+        """HxWx3 float32 in [0, 1] -> the result, same shape (`self.last` says what ran).
+        `cancel()` is polled between steps (each well under a second) and raises
+        `core.inference.tiling.Cancelled`."""
+        steps = self.deblur_steps(image01, self.grid(*image01.shape[:2]))
+        while True:
+            if cancel is not None and cancel():
+                steps.close()
+                raise _cancelled()
+            try:
+                done, total = next(steps)
+            except StopIteration as stop:
+                return stop.value
+            if progress is not None:
+                progress(done, total)
+
+    def deblur_steps(self, image01: np.ndarray, grid: ShakeSteps | None = None) -> Iterator[tuple[int, int]]:
+        """Generator: yields (done, total) after each step, returns the image."""
+        report = yield from self.estimate_steps(image01)
+        if not report.deconvolved:
+            return np.ascontiguousarray(image01, dtype=np.float32)
+        return (yield from self.deconvolve_steps(image01, report))
+
+    # ---- the two stages ------------------------------------------------------------
+    def estimate(self, image01: np.ndarray, cancel: Callable[[], bool] | None = None) -> ShakeReport:
+        steps = self.estimate_steps(image01)
+        while True:
+            if cancel is not None and cancel():
+                steps.close()
+                raise _cancelled()
+            try:
+                next(steps)
+            except StopIteration as stop:
+                return stop.value
+
+    def estimate_steps(self, image01: np.ndarray) -> Iterator[tuple[int, int]]:
+        """Generator: noise, region, kernel and verdict for a photo; returns a ShakeReport
+        (also kept as `self.last`)."""
+        t0 = time.perf_counter()
+        img = _check(image01)
+        h, w = img.shape[:2]
+        o = self.options
+        grey = luminance(srgb_to_linear(img) if o.linear else img)
+        kopts, sizes, ks_full, scale = self._kernel_options(h, w)
+        total = len(self.grid(h, w))
+        # the working-scale image: a box/bicubic reduction also averages the noise away
+        small = _resize(grey, scale)
+        clipped = _resize((img >= 0.98).any(axis=2).astype(np.float64), scale) > 0.5
+        if o.region is not None:
+            x, y, rw, rh = o.region
+            y0, x0 = int(y * scale), int(x * scale)
+            ry, rx, rh_, rw_ = y0, x0, max(8, int(rh * scale)), max(8, int(rw * scale))
+        else:
+            ry, rx, rh_, rw_ = best_region(small, REGION, clipped)
+        patch = small[ry:ry + rh_, rx:rx + rw_]
+        if patch.std() < 1e-3:
+            raise ShakeError("the photo has no detail to estimate a blur from (it is flat)")
+        noise = noise_sigma(_centre_crop(grey, 1024))
+        k_small = None
+        gen = estimate_kernel_steps(patch, kopts)
+        while True:
+            try:
+                done, _ = next(gen)
+            except StopIteration as stop:
+                k_small = stop.value
+                break
+            yield done, total
+        kernel = resize_kernel(k_small, ks_full) if scale < 1 else k_small
+        extent = kernel_extent(kernel)
+        conf = kernel_confidence(k_small)
+        if o.sharp_ok and extent < SHARP_EXTENT:
+            path = PATH_SHARP
+        elif conf < o.min_confidence:
+            path = PATH_UNSURE
+        else:
+            path = PATH_DECONVOLVED
+        region = (int(ry / scale), int(rx / scale), int(rh_ / scale), int(rw_ / scale))
+        self.last = ShakeReport(kernel, ks_full, extent * math.sqrt(12), conf, noise, scale, region, path,
+                                time.perf_counter() - t0)
+        return self.last
+
+    def deconvolve_steps(self, image01: np.ndarray, report: ShakeReport) -> Iterator[tuple[int, int]]:
+        """Generator: the full-resolution deconvolution with `report.kernel`; returns the image."""
+        t0 = time.perf_counter()
+        img = _check(image01)
+        o = self.options
+        h, w = img.shape[:2]
+        total = len(self.grid(h, w))
+        done = total - 3
+        data = srgb_to_linear(img) if o.linear else img.astype(np.float64)
+        lam = prior_weight(report.noise) * o.strength
+        prep = prepare_channels(data, report.kernel)
+        out = np.empty((h, w, 3), np.float32)
+        for ch in range(3):
+            out[..., ch] = deconvolve_prepared(prep, ch, lam, o.p)
+            done += 1
+            yield done, total
+        out = linear_to_srgb(out) if o.linear else np.clip(out, 0, 1)
+        report.seconds += time.perf_counter() - t0
+        return out.astype(np.float32)
+
+    def _kernel_options(self, h: int, w: int):
+        o = self.options
+        ks_full = o.kernel_size or auto_kernel_size(h, w)
+        ks_full = int(ks_full) + 1 - int(ks_full) % 2
+        scale = min(1.0, WORK_KERNEL / ks_full)
+        ks_work = max(5, int(round(ks_full * scale)))
+        ks_work += 1 - ks_work % 2
+        kopts = KernelOptions(**{**o.kernel.__dict__, "ksize": ks_work})
+        from core.shake.kernel import pyramid_sizes
+        return kopts, pyramid_sizes(ks_work, kopts.min_level_size), ks_full, scale
+
+
+def _cancelled():
+    from core.inference.tiling import Cancelled
+    return Cancelled()
+
+
+def _check(image01: np.ndarray) -> np.ndarray:
+    a = np.asarray(image01)
+    if a.ndim != 3 or a.shape[2] != 3:
+        raise ShakeError(f"expected an HxWx3 image, got shape {a.shape}")
+    if min(a.shape[:2]) < 16:
+        raise ShakeError(f"the photo is too small to estimate a blur from ({a.shape[1]}x{a.shape[0]} px; "
+                         f"at least 16x16)")
+    return a
+
+
+def _resize(a: np.ndarray, scale: float) -> np.ndarray:
+    if scale >= 1:
+        return np.asarray(a, np.float64)
+    from core.shake.kernel import resize_image
+    return resize_image(np.asarray(a, np.float64), scale)
+
+
+def _centre_crop(a: np.ndarray, size: int) -> np.ndarray:
+    h, w = a.shape[:2]
+    y, x = max(0, (h - size) // 2), max(0, (w - size) // 2)
+    return a[y:y + size, x:x + size]

@@ -1,0 +1,104 @@
+"""FFT helpers shared by kernel estimation and deconvolution (numpy/scipy, float32).
+
+Convolution convention everywhere: blurred = kernel (*) sharp, a true convolution with the
+kernel's centre at index (kh // 2, kw // 2). On the FFT grid that is a product with the
+kernel's transfer function (`psf2otf`), i.e. circular boundaries; callers pad first.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.fft as sfft
+
+WORKERS = -1  # all cores: scipy's FFT is the hot loop of both stages
+
+
+def rfft2(a: np.ndarray) -> np.ndarray:
+    return sfft.rfft2(a, workers=WORKERS)
+
+
+def irfft2(a: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    return sfft.irfft2(a, s=shape, workers=WORKERS)
+
+
+def good_shape(h: int, w: int) -> tuple[int, int]:
+    """The next sizes >= (h, w) that FFT fast (products of small primes)."""
+    return sfft.next_fast_len(h, real=True), sfft.next_fast_len(w, real=True)
+
+
+def psf2otf(kernel: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Transfer function of `kernel` on an FFT grid of `shape` (rfft2 layout)."""
+    kh, kw = kernel.shape
+    pad = np.zeros(shape, np.float64)
+    pad[:kh, :kw] = kernel
+    pad = np.roll(pad, (-(kh // 2), -(kw // 2)), axis=(0, 1))
+    return rfft2(pad)
+
+
+def otf2psf(otf: np.ndarray, shape: tuple[int, int], ksize: tuple[int, int]) -> np.ndarray:
+    """The `ksize` window around the origin of a circular impulse response."""
+    full = irfft2(otf, shape)
+    kh, kw = ksize
+    full = np.roll(full, (kh // 2, kw // 2), axis=(0, 1))
+    return full[:kh, :kw]
+
+
+def grad_otfs(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Transfer functions of the forward differences dx = S[:, j+1] - S[:, j] and
+    dy = S[i+1] - S[i] (circular), matching `grad`."""
+    dx = np.zeros(shape)
+    dx[0, 0], dx[0, -1] = -1.0, 1.0
+    dy = np.zeros(shape)
+    dy[0, 0], dy[-1, 0] = -1.0, 1.0
+    return rfft2(dx), rfft2(dy)
+
+
+def grad(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Circular forward differences along x and y."""
+    return np.roll(s, -1, axis=1) - s, np.roll(s, -1, axis=0) - s
+
+
+def grad_adjoint(h: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Dx^T h + Dy^T v for the differences of `grad`."""
+    return (np.roll(h, 1, axis=1) - h) + (np.roll(v, 1, axis=0) - v)
+
+
+def convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Circular convolution of a 2-D image with a kernel (for tests and re-blurring)."""
+    shape = image.shape
+    return irfft2(rfft2(image) * psf2otf(kernel, shape), shape)
+
+
+
+def _pad_axis(a: np.ndarray, before: int, after: int, axis: int) -> np.ndarray:
+    """Extend `a` by `before`/`after` samples along `axis` so that it wraps round smoothly:
+    mirrored content next to the image fades into a straight ramp from the last sample
+    to the first one, so the FFT's periodic boundary has no jump (cf. Liu & Jia 2008)."""
+    total = before + after
+    if total <= 0:
+        return a
+    a = np.moveaxis(a, axis, 0)
+    n = a.shape[0]
+    shape = (-1,) + (1,) * (a.ndim - 1)
+    pos = np.arange(1, total + 1)
+    t = (pos / (total + 1)).reshape(shape)
+    ramp = a[-1] + (a[0] - a[-1]) * t                      # from the last sample to the first
+    # mirror of the image seen from each end of the gap (clamped for tiny images)
+    from_end = a[np.clip(n - 1 - pos, 0, n - 1)]
+    from_start = a[np.clip(total + 1 - pos, 0, n - 1)]
+    near_end = pos <= (total + 1) / 2
+    mirror = np.where(near_end.reshape(shape), from_end, from_start)
+    dist = np.minimum(pos, total + 1 - pos)               # distance to the image
+    w = (0.5 + 0.5 * np.cos(np.pi * np.clip(dist / ((total + 1) / 2), 0, 1))).reshape(shape)
+    gap = (w * mirror + (1 - w) * ramp).astype(a.dtype, copy=False)
+    out = np.concatenate([gap[total - before:], a, gap[:total - before]], axis=0)
+    return np.moveaxis(out, 0, axis)
+
+
+def pad_periodic(image: np.ndarray, m: int, shape: tuple[int, int] | None = None) -> np.ndarray:
+    """`image` (HxW or HxWxC) padded by m px on the top/left and at least m on the
+    bottom/right (to reach `shape`), smooth across the periodic boundary. The original
+    sits at [m:m+H, m:m+W]."""
+    h, w = image.shape[:2]
+    th, tw = shape or (h + 2 * m, w + 2 * m)
+    out = _pad_axis(image, m, th - h - m, axis=0)
+    return _pad_axis(out, m, tw - w - m, axis=1)
