@@ -170,6 +170,24 @@ class FileDone(Event):
 
 
 @dataclass(frozen=True)
+class KernelEstimated(Event):
+    """Shake reduction's finding for one photo, sent before its FileDone: the kernel
+    (full-resolution px, sums to 1; the app shows it as an inset) and what ran."""
+    index: int
+    total: int
+    path: str
+    kernel: Any          # 2-D numpy array
+    confidence: float
+    extent_px: float     # length of the blur path
+    what_ran: str        # core.shake.engine's PATH_* or the learned fallback
+
+    def __str__(self) -> str:
+        k = self.kernel.shape[0]
+        return (f"[{self.index}/{self.total}] {self.path}: kernel {k} px, blur ~{self.extent_px:.0f} px, "
+                f"confidence {self.confidence:.2f}: {self.what_ran}")
+
+
+@dataclass(frozen=True)
 class FileSkipped(Event):
     index: int
     total: int

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from core.data.imageio import (FORMAT_SUFFIX, ImageReadError, ImageWriteError, format_for, image_size,
                                is_image_path, read_image, write_image)
 from core.events import (BatchFinished, Event, FileDone, FileFailed, FileSkipped, FileStarted,
-                         Message, TileProgress)
+                         KernelEstimated, Message, TileProgress)
 from core.inference.tiling import Cancelled
 
 if TYPE_CHECKING:  # torch loads only when a learned model runs
@@ -174,6 +174,9 @@ def deblur_paths(inputs: Iterable[str | Path], out_dir: str | Path, deblurrer: "
         finally:
             px_done += sizes[i - 1] or 0
         done += 1
+        report = getattr(deblurrer, "last", None)
+        if report is not None:
+            yield KernelEstimated(i, n, str(src), report.kernel, report.confidence, report.extent_px, report.path)
         yield FileDone(i, n, str(src), str(out), time.perf_counter() - t_file, w * h / 1e6, _what_ran(deblurrer))
     yield BatchFinished(done, skipped, len(failures), cancelled, time.perf_counter() - t0,
                         failures, str(out_dir))

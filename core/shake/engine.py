@@ -41,6 +41,7 @@ MIN_CONFIDENCE = 0.35
 PATH_DECONVOLVED = "deconvolved"
 PATH_SHARP = "unchanged (the photo looks sharp)"
 PATH_UNSURE = "unchanged (kernel estimate unreliable)"
+PATH_FLAT = "unchanged (no detail to estimate a blur from)"
 
 
 class ShakeError(ValueError):
@@ -204,6 +205,7 @@ class ShakeReducer:
         """Generator: noise, region, kernel and verdict for a photo; returns a ShakeReport
         (also kept as `self.last`)."""
         t0 = time.perf_counter()
+        self.last = None
         img = _check(image01)
         h, w = img.shape[:2]
         o = self.options
@@ -220,8 +222,12 @@ class ShakeReducer:
         else:
             ry, rx, rh_, rw_ = best_region(small, REGION, clipped)
         patch = small[ry:ry + rh_, rx:rx + rw_]
-        if patch.std() < 1e-3:
-            raise ShakeError("the photo has no detail to estimate a blur from (it is flat)")
+        if patch.std() < 2e-3:  # flat: nothing to estimate from, and nothing a blur could hide
+            k = np.zeros((ks_full, ks_full))
+            k[ks_full // 2, ks_full // 2] = 1.0
+            region = (int(ry / scale), int(rx / scale), int(rh_ / scale), int(rw_ / scale))
+            self.last = ShakeReport(k, ks_full, 0.0, 0.0, 0.0, scale, region, PATH_FLAT, time.perf_counter() - t0)
+            return self.last
         noise = noise_sigma(_centre_crop(grey, 1024))
         k_small = None
         gen = estimate_kernel_steps(patch, kopts)
