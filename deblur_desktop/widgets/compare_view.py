@@ -4,17 +4,20 @@ or Space to see the first image in place of the second), with synced zoom and pa
 All panes share one `ViewState` (scale and the image point at the pane centre), so a
 wheel zoom or a drag in any pane moves every pane the same way. Fit shows the whole
 image; 1:1 maps one image pixel to one screen pixel (drawn without smoothing, so the
-pixels the model produced are what you see).
+pixels the model produced are what you see). The "Blur region" tool draws a rectangle
+for shake reduction to estimate its kernel from, and a kernel inset shows what it found.
 """
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSizePolicy,
-                               QStackedWidget, QVBoxLayout, QWidget)
+                               QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
+from deblur_desktop.widgets.kernel_inset import KernelInset
 from deblur_desktop.widgets.qimage import to_qimage
+from deblur_desktop.widgets.region_tool import RegionTool
 
 ZOOM_STEP = 1.25
 MIN_SCALE, MAX_SCALE = 0.02, 32.0
@@ -28,6 +31,7 @@ class ViewState(QObject):
         self.fit = True
         self.scale = 1.0
         self.center = QPointF(0, 0)  # image coordinates at the pane centre (when not fit)
+        self.region: QRectF | None = None  # the blur region drawn (image coordinates)
 
     def set(self, scale: float, center: QPointF) -> None:
         self.fit = False
@@ -106,7 +110,18 @@ class ImagePane(QWidget):
             p.restore()
             p.setPen(QPen(QColor(255, 255, 255, 220), 2))
             p.drawLine(x, 0, x, self.height())
+        if self.state.region is not None:
+            self._draw_region(p, target, s)
         self._draw_labels(p)
+
+    def _draw_region(self, p: QPainter, target: QRectF, s: float) -> None:
+        r = self.state.region
+        box = QRectF(target.x() + r.x() * s, target.y() + r.y() * s, r.width() * s, r.height() * s)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(QColor(0, 0, 0, 200), 3))  # dark under light: visible on any photo
+        p.drawRect(box)
+        p.setPen(QPen(QColor(255, 210, 40), 1, Qt.PenStyle.DashLine))
+        p.drawRect(box)
 
     def _draw_labels(self, p: QPainter) -> None:
         fm = p.fontMetrics()
@@ -160,11 +175,12 @@ class ImagePane(QWidget):
 
 
 class CompareView(QWidget):
-    """`set_images([("Blurred", a), ("Sharp", b), ...])` with uint8 arrays or QImages."""
+    """`set_images([("Blurred", a), ("Sharp", b), ...])` with uint8 arrays or QImages.
+    `region_tool=True` adds the "Blur region" button (the Deblur tab's shake reduction)."""
 
     MODES = ("Split", "Side by side", "Flicker")
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, region_tool: bool = False):
         super().__init__(parent)
         self.state = ViewState()
         self.images: list[QImage] = []
@@ -183,11 +199,21 @@ class CompareView(QWidget):
         self.one_btn.setToolTip("One image pixel per screen pixel (double-click an image to toggle)")
         self.zoom_label = QLabel()
         self.zoom_label.setMinimumWidth(48)
+        self.region_btn = QToolButton()
+        self.region_btn.setText("Blur region")
+        self.region_btn.setCheckable(True)
+        self.region_btn.setVisible(region_tool)
+        self.region_btn.setToolTip("Drag a rectangle over a part of the photo with one even camera-shake "
+                                   "blur (not a moving subject, not the out-of-focus background): shake "
+                                   "reduction estimates the kernel from it and runs the photo again")
         bar = QHBoxLayout()
         for w in (QLabel("View:"), self.mode, self.hold_btn, self.fit_btn, self.one_btn, self.zoom_label):
             bar.addWidget(w)
         bar.addStretch(1)
+        bar.addWidget(self.region_btn)
 
+        self.region_tool = RegionTool(self.state, self)
+        self.region_drawn = self.region_tool.drawn  # (x, y, w, h) in image pixels
         self.split_pane = ImagePane(self.state)
         self.side = QWidget()
         self.side_layout = QHBoxLayout(self.side)
@@ -199,6 +225,8 @@ class CompareView(QWidget):
         self.stack.addWidget(self.side)
         self.flicker_pane = ImagePane(self.state)
         self.stack.addWidget(self.flicker_pane)
+        self.region_tool.watch(self.split_pane)
+        self.region_tool.watch(self.flicker_pane)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # for Space in flicker mode
 
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -211,6 +239,8 @@ class CompareView(QWidget):
         lay.addLayout(bar)
         lay.addWidget(self.stack, 1)
         lay.addWidget(self.slider)
+        self.kernel_inset = KernelInset(self)  # over the image, bottom right: created last, drawn on top
+        self.stack.installEventFilter(self)  # keeps the inset in its corner
 
         self.mode.currentIndexChanged.connect(self._mode_changed)
         self.slider.valueChanged.connect(self._split_changed)
@@ -218,6 +248,8 @@ class CompareView(QWidget):
         self.one_btn.clicked.connect(self.one_to_one)
         self.hold_btn.pressed.connect(lambda: self.hold(True))
         self.hold_btn.released.connect(lambda: self.hold(False))
+        self.region_btn.toggled.connect(self.region_tool.set_active)
+        self.region_tool.drawn.connect(lambda *_: self.region_btn.setChecked(False))  # back to panning
         self.state.changed.connect(self._show_zoom)
         self._show_zoom()
 
@@ -231,6 +263,7 @@ class CompareView(QWidget):
         self.split_pane.set_images(self.images[:2], self.labels[:2])
         while len(self.side_panes) < len(self.images):
             pane = ImagePane(self.state)
+            self.region_tool.watch(pane)
             self.side_panes.append(pane)
             self.side_layout.addWidget(pane)
         for i, pane in enumerate(self.side_panes):
@@ -266,6 +299,26 @@ class CompareView(QWidget):
 
     def clear(self) -> None:
         self.set_images([])
+        self.clear_kernel()
+        self.region_tool.clear()
+
+    # ---- kernel inset --------------------------------------------------------------
+    def show_kernel(self, kernel, confidence: float, extent_px: float, what_ran: str) -> None:
+        self.kernel_inset.set_kernel(kernel, confidence, extent_px, what_ran)
+        self._place_inset()
+
+    def clear_kernel(self) -> None:
+        self.kernel_inset.clear()
+
+    def _place_inset(self) -> None:
+        g, s = self.stack.geometry(), self.kernel_inset.size()
+        self.kernel_inset.move(g.right() - s.width() - 8, g.bottom() - s.height() - 8)
+        self.kernel_inset.raise_()
+
+    def eventFilter(self, obj, e) -> bool:
+        if obj is self.stack and e.type() in (QEvent.Type.Resize, QEvent.Type.Move):
+            self._place_inset()
+        return False
 
     def set_mode(self, mode: str) -> None:
         self.mode.setCurrentIndex(self.MODES.index(mode))
