@@ -1,5 +1,7 @@
 """Evaluate view: score models on the open data set with core.evaluate, in the background.
 
+Models are the blurred input (baseline), every model file found, and shake reduction
+(core.engines: kernel estimation + deconvolution, no model file), all scored alike.
 Shows the report's table (mean/std/min/max of PSNR and SSIM per model), a PSNR
 histogram, and a sortable per-image table; a click on a row asks the Dataset tab to
 show blurred | result | sharp. Results are saved to a temporary folder while scoring,
@@ -10,6 +12,7 @@ from __future__ import annotations
 import math
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +54,16 @@ def find_models() -> list[tuple[str, Path]]:
     return out
 
 
+@dataclass(frozen=True)
+class EngineChoice:
+    """A model-free engine to score (core.engines.make_engine(engine)), built in the job."""
+    engine: str
+    label: str
+
+
+SHAKE = EngineChoice("shake", "shake reduction")
+
+
 class EvalRun:
     """The job: loads the chosen models and runs core's Evaluation (worker thread)."""
 
@@ -69,6 +82,10 @@ class EvalRun:
     def _model(self, choice) -> EvalModel:
         if isinstance(choice, EvalModel):
             return choice
+        if isinstance(choice, EngineChoice):
+            from core.engines import make_engine
+
+            return EvalModel(choice.label, make_engine(choice.engine).deblur, f"engine {choice.engine}")
         label, path = choice
         from core.inference import Deblurrer  # late: torch start-up stays off the GUI thread
 
@@ -79,7 +96,7 @@ class EvalRun:
         for choice in self.choices:
             if self._stop:
                 return None
-            if not isinstance(choice, EvalModel):
+            if isinstance(choice, tuple):
                 yield Message("info", f"Loading {choice[0]} from {choice[1]} …")
             models.append(self._model(choice))
         ev = Evaluation(self.data, models, shift=self.shift, y_channel=self.y_channel,
@@ -230,6 +247,10 @@ class EvaluateView(QWidget):
                        "The blurred image scored against the sharp one: what every model must beat")
         for label, path in find_models():
             self._add_item(label, (label, path), ticked.get(label, label == "default model"), str(path))
+        from core.engines import ENGINE_HELP
+
+        help_ = ENGINE_HELP[SHAKE.engine]
+        self._add_item(SHAKE.label, SHAKE, ticked.get(SHAKE.label, False), help_[:1].upper() + help_[1:])
         for label, choice, checked in kept:
             self.add_model(label, choice, checked)
 
