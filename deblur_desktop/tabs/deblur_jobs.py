@@ -1,5 +1,6 @@
 """The Deblur tab's work off the GUI thread: expand drops into queue items, run the
-batch through core's `deblur_paths`, deblur a crop for a preview, load comparisons.
+batch through core's `deblur_paths` with the chosen engine (core.engines: learned model,
+shake reduction or auto), deblur a crop for a preview, load comparisons.
 
 Nothing here touches a widget; the tab runs these with `workers.start_job/start_call`.
 """
@@ -10,9 +11,10 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from core.data.imageio import ImageReadError, image_size, is_image_path, read_image, read_rgb, to_uint8
-from core.events import BatchFinished, FileFailed, Message
+from core.events import BatchFinished, FileFailed, KernelEstimated, Message
 
 OUTPUT_TAG = "_deblurred"  # default output folder: a sibling "<name>_deblurred"
 MAX_CROP = 768  # "try on a crop" deblurs at most this many px per side: a quick preview
@@ -30,6 +32,7 @@ class QueueItem:
     reason: str = ""  # why skipped / failed; header problems of a queued file
     out_path: str = ""
     usable: bool = True  # False: skipped when added (not an image...), never run
+    kernel: Any = None  # core.events.KernelEstimated of its latest shake/auto run (the kernel inset)
 
     @property
     def key(self) -> str:
@@ -112,21 +115,32 @@ def expand_paths(paths: list[str], known: set[str] | frozenset = frozenset()) ->
 
 
 # ---- models --------------------------------------------------------------------------
-_cache: dict[tuple[str, str], object] = {}
+_cache: dict[tuple[str, str, str, str], object] = {}
 _cache_lock = threading.Lock()
 
 
-def get_deblurrer(model: str | Path, device: str, ensemble: int = 1):
-    """A loaded Deblurrer, kept for the next batch or crop (only the latest one: a model
-    may hold GPU memory); another ensemble setting shares its weights."""
-    from core.inference import Deblurrer  # late: torch start-up stays off the GUI thread
+def get_deblurrer(model: str | Path | None, device: str, ensemble: int = 1, engine: str = "learned",
+                  shake=None):
+    """The engine (core.engines.make_engine), kept for the next batch or crop (only the
+    latest one: a model may hold GPU memory); another ensemble setting shares its weights.
+    `shake`: core.shake.ShakeOptions (None: automatic). Shake and auto engines come back
+    with their own per-photo report (`.last`), so a preview beside a batch cannot swap
+    the batch's kernel; auto's copies share its loaded fallback model."""
+    from core.engines import AutoEngine, make_engine
+    from core.shake import ShakeReducer
 
-    key = (str(model), device)
+    key = (engine, str(model) if engine != "shake" else "", device, repr(shake))
     with _cache_lock:
         if key not in _cache:
             _cache.clear()
-            _cache[key] = Deblurrer.from_file(model, device=device)
-        return _cache[key].with_ensemble(ensemble)
+            # late import inside make_engine: torch start-up stays off the GUI thread
+            _cache[key] = make_engine(engine, model, device, shake=shake)
+        d = _cache[key]
+    if isinstance(d, ShakeReducer):
+        d = ShakeReducer(d.options)
+    elif isinstance(d, AutoEngine):  # its fallback model loads once, into the cached one
+        d = AutoEngine(ShakeReducer(d.shake.options), d.learned)
+    return d.with_ensemble(ensemble)  # shake and auto: ValueError unless 1
 
 
 def model_info(path: str | Path) -> str:
@@ -144,8 +158,10 @@ class BatchRun:
     outputs keep the folder structure), then one summing `BatchFinished`. Cancel stops
     between tiles; nothing half-written stays behind (core writes atomically)."""
 
-    def __init__(self, items: list[QueueItem], model: str | Path, device: str, opts: OutputOptions):
+    def __init__(self, items: list[QueueItem], model: str | Path | None, device: str, opts: OutputOptions,
+                 engine: str = "learned", shake=None):
         self.items, self.model, self.device, self.opts = list(items), model, device, opts
+        self.engine, self.shake = engine, shake  # shake: core.shake.ShakeOptions or None
         self._stop = threading.Event()
 
     def cancel(self) -> None:
@@ -155,7 +171,7 @@ class BatchRun:
         from core.inference.batch import OutputFolderError, deblur_paths
 
         t0 = time.perf_counter()
-        d = get_deblurrer(self.model, self.device, self.opts.ensemble)
+        d = get_deblurrer(self.model, self.device, self.opts.ensemble, self.engine, self.shake)
         yield Message("info", f"Deblurring {len(self.items)} photo(s) with {d.describe()}")
         groups: dict[Path, list[str]] = {}
         for it in self.items:
@@ -211,14 +227,15 @@ def crop_box(rect: tuple[int, int, int, int], width: int, height: int) -> tuple[
     return x0, y0, max(w, 1), max(h, 1)
 
 
-def try_crop(src: str, rect: tuple[int, int, int, int], model: str | Path, device: str,
-             cancel=None, ensemble: int = 1) -> dict:
+def try_crop(src: str, rect: tuple[int, int, int, int], model: str | Path | None, device: str,
+             cancel=None, ensemble: int = 1, engine: str = "learned") -> dict:
     """Deblur only the visible part of a photo: the original, and the original with the
-    deblurred crop pasted in (same size, so the view keeps its zoom and position)."""
+    deblurred crop pasted in (same size, so the view keeps its zoom and position).
+    Shake reduction estimates its kernel from the crop itself ("kernel": the finding)."""
     rgb, _ = read_image(src)
     h, w = rgb.shape[:2]
     x, y, cw, ch = crop_box(rect, w, h)
-    d = get_deblurrer(model, device, ensemble)
+    d = get_deblurrer(model, device, ensemble, engine)
     m = d.context  # the network sees past the crop's edges, as it would in the full run
     ya, xa = max(0, y - m), max(0, x - m)
     region = rgb[ya:min(h, y + ch + m), xa:min(w, x + cw + m)]
@@ -226,5 +243,7 @@ def try_crop(src: str, rect: tuple[int, int, int, int], model: str | Path, devic
     sharp = d.deblur(region, cancel=cancel)
     pasted = rgb.copy()
     pasted[y:y + ch, x:x + cw] = sharp[y - ya:y - ya + ch, x - xa:x - xa + cw]
+    r = getattr(d, "last", None)
+    kernel = KernelEstimated(1, 1, src, r.kernel, r.confidence, r.extent_px, r.path) if r is not None else None
     return {"src": src, "original": to_uint8(rgb), "result": to_uint8(pasted), "box": (x, y, cw, ch),
-            "seconds": time.perf_counter() - t0}
+            "seconds": time.perf_counter() - t0, "kernel": kernel}

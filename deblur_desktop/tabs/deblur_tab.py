@@ -1,9 +1,12 @@
 """Deblur tab: drop photos and folders, deblur them in a batch, compare before and after.
 
-Left: the drop zone, the queue (thumbnail, size, status and why), the model, device and
-output options, Start/Cancel with total and per-photo progress, ETA and MP/s, and the
-summary. Right: the compare view of the selected file (original vs result), and "try on
-the visible area" to preview a model on part of a large photo before a whole batch.
+Left: the drop zone, the queue (thumbnail, size, status and why), the engine (learned
+model, shake reduction or auto), model, device and output options, Start/Cancel with
+total and per-photo progress, ETA and MP/s, and the summary. Right: the compare view of
+the selected file (original vs result, with the estimated blur kernel as an inset after
+shake reduction, and a "Blur region" tool to re-run a photo with the kernel estimated
+from a chosen part), and "try on the visible area" to preview an engine on part of a
+large photo before a whole batch.
 Every read, scan and model call runs through `deblur_desktop.workers`; the batch itself
 is core's `deblur_paths` (via `deblur_jobs.BatchRun`).
 """
@@ -19,13 +22,15 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, Q
                                QLineEdit, QProgressBar, QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
 from core.device import list_devices
-from core.events import BatchFinished, FileDone, FileFailed, FileSkipped, FileStarted, TileProgress
+from core.events import (BatchFinished, FileDone, FileFailed, FileSkipped, FileStarted, KernelEstimated,
+                         TileProgress)
 from deblur_desktop import workers
 from deblur_desktop.app import settings
 from deblur_desktop.tabs.deblur_jobs import (BatchRun, OutputOptions, QueueItem, expand_paths, load_compare,
                                              model_info, output_root, try_crop)
 from deblur_desktop.tabs.evaluate_view import MODEL_SUFFIXES, find_models
 from deblur_desktop.widgets.drop_zone import DropZone, local_paths
+from deblur_desktop.widgets.engine_choice import DEFAULT_ENGINE, LABELS, EngineChoice
 from deblur_desktop.widgets.qimage import to_qimage
 from deblur_desktop.widgets.queue_table import THUMB, QueueTable
 from deblur_desktop.widgets.thumbnail_grid import make_thumbnail
@@ -65,6 +70,7 @@ class DeblurTab(QWidget):
         self._crop_cancel: threading.Event | None = None
         self._shown: str | None = None  # key of the file in the compare view
         self._info_job: workers.Job | None = None
+        self._unit = "tile"  # what the photo bar counts: tiles (learned model) or steps (shake reduction)
 
         # ---- input ----
         self.drop = DropZone()
@@ -81,6 +87,8 @@ class DeblurTab(QWidget):
         top.addLayout(btns)
 
         # ---- options ----
+        self.engine = EngineChoice()
+        self.model_label = QLabel("Model")
         self.model = QComboBox()
         self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.model.setMinimumContentsLength(18)
@@ -127,38 +135,40 @@ class DeblurTab(QWidget):
         g = QGridLayout()
         g.setColumnStretch(1, 1)
         g.setColumnStretch(3, 1)
+        g.addWidget(QLabel("Engine"), 0, 0)
+        g.addWidget(self.engine, 0, 1, 1, 3)
         row = QHBoxLayout()
         row.addWidget(self.model, 1)
         row.addWidget(self.model_btn)
-        g.addWidget(QLabel("Model"), 0, 0)
-        g.addLayout(row, 0, 1, 1, 3)
-        g.addWidget(self.model_info, 1, 1, 1, 3)
-        g.addWidget(QLabel("Device"), 2, 0)
-        g.addWidget(self.device, 2, 1)
-        g.addWidget(QLabel("Tiles"), 2, 2)
-        g.addWidget(self.tile, 2, 3)
-        g.addWidget(QLabel("Quality"), 3, 0)
-        g.addWidget(self.ensemble, 3, 1, 1, 3)
+        g.addWidget(self.model_label, 1, 0)
+        g.addLayout(row, 1, 1, 1, 3)
+        g.addWidget(self.model_info, 2, 1, 1, 3)
+        g.addWidget(QLabel("Device"), 3, 0)
+        g.addWidget(self.device, 3, 1)
+        g.addWidget(QLabel("Tiles"), 3, 2)
+        g.addWidget(self.tile, 3, 3)
+        g.addWidget(QLabel("Quality"), 4, 0)
+        g.addWidget(self.ensemble, 4, 1, 1, 3)
         row = QHBoxLayout()
         row.addWidget(self.out_dir, 1)
         row.addWidget(self.out_btn)
-        g.addWidget(QLabel("Output"), 4, 0)
-        g.addLayout(row, 4, 1, 1, 3)
-        g.addWidget(self.keep_structure, 5, 1)
+        g.addWidget(QLabel("Output"), 5, 0)
+        g.addLayout(row, 5, 1, 1, 3)
+        g.addWidget(self.keep_structure, 6, 1)
         row = QHBoxLayout()
         row.addWidget(QLabel("Suffix"))
         row.addWidget(self.suffix)
         row.addStretch(1)
-        g.addLayout(row, 5, 2, 1, 2)
-        g.addWidget(QLabel("Format"), 6, 0)
+        g.addLayout(row, 6, 2, 1, 2)
+        g.addWidget(QLabel("Format"), 7, 0)
         row = QHBoxLayout()
         row.addWidget(self.format, 1)
         row.addWidget(self.quality)
-        g.addLayout(row, 6, 1)
-        g.addWidget(self.keep_meta, 6, 2, 1, 2)
-        g.addWidget(QLabel("If it exists"), 7, 0)
-        g.addWidget(self.existing, 7, 1)
-        self.options = QGroupBox("Model and output")
+        g.addLayout(row, 7, 1)
+        g.addWidget(self.keep_meta, 7, 2, 1, 2)
+        g.addWidget(QLabel("If it exists"), 8, 0)
+        g.addWidget(self.existing, 8, 1)
+        self.options = QGroupBox("Engine and output")
         self.options.setLayout(g)
 
         # ---- run ----
@@ -204,12 +214,13 @@ class DeblurTab(QWidget):
         # ---- compare ----
         from deblur_desktop.widgets.compare_view import CompareView
 
-        self.compare = CompareView()
+        self.compare = CompareView(region_tool=True)
         self.view_info = QLabel("Click a file in the queue to see it here.")
         self.view_info.setWordWrap(True)
         self.crop_btn = QPushButton("Try on visible area")
         self.crop_btn.setToolTip("Deblur only the part of the photo in view (at most 768 px a side): "
-                                 "a quick preview of the model before a whole batch")
+                                 "a quick preview of the engine before a whole batch (shake reduction "
+                                 "estimates the blur from that part)")
         self.crop_btn.setEnabled(False)
         vrow = QHBoxLayout()
         vrow.addWidget(self.view_info, 1)
@@ -235,6 +246,7 @@ class DeblurTab(QWidget):
         self.clear_btn.clicked.connect(self.clear)
         self.model_btn.clicked.connect(self.choose_model)
         self.model.currentIndexChanged.connect(self._model_changed)
+        self.engine.currentIndexChanged.connect(self._engine_changed)
         self.out_btn.clicked.connect(self.choose_output)
         self.format.currentIndexChanged.connect(self._format_changed)
         self.start_btn.clicked.connect(self.start)
@@ -242,9 +254,11 @@ class DeblurTab(QWidget):
         self.open_out_btn.clicked.connect(self.open_output)
         self.queue.item_selected.connect(self.show_item)
         self.crop_btn.clicked.connect(self.try_visible_area)
+        self.compare.region_drawn.connect(self.rerun_region)
         self._restore()
         self._format_changed()
         self.refresh_models()
+        self._engine_changed()
 
     # ---- settings -------------------------------------------------------------------
     def _restore(self) -> None:
@@ -258,6 +272,7 @@ class DeblurTab(QWidget):
         self.existing.setCurrentIndex(min(s.value("deblur/existing", 0, int), self.existing.count() - 1))
         self.tile.setCurrentIndex(min(s.value("deblur/tile", 0, int), self.tile.count() - 1))
         self.ensemble.setCurrentIndex(min(s.value("deblur/ensemble", 0, int), self.ensemble.count() - 1))
+        self.engine.set_engine(s.value("deblur/engine", DEFAULT_ENGINE, str))
         dev = self.device.findText(s.value("deblur/device", "auto", str))
         self.device.setCurrentIndex(max(dev, 0))
 
@@ -267,7 +282,7 @@ class DeblurTab(QWidget):
                        ("suffix", self.suffix.text()), ("format", self.format.currentIndex()),
                        ("quality", self.quality.value()), ("keep_metadata", self.keep_meta.isChecked()),
                        ("existing", self.existing.currentIndex()), ("tile", self.tile.currentIndex()),
-                       ("ensemble", self.ensemble.currentIndex()),
+                       ("ensemble", self.ensemble.currentIndex()), ("engine", self.engine.engine()),
                        ("device", self.device.currentText()), ("model", self.model_path() or "")):
             s.setValue(f"deblur/{key}", v)
 
@@ -277,10 +292,23 @@ class DeblurTab(QWidget):
                              suffix=self.suffix.text().strip(), format=fmt, quality=self.quality.value(),
                              bit_depth=depth, keep_metadata=self.keep_meta.isChecked(),
                              existing=self.existing.currentData(), tile=self.tile.currentData(),
-                             ensemble=self.ensemble.currentData())
+                             ensemble=self.ensemble.currentData() if self.engine.engine() == "learned" else 1)
 
     def _format_changed(self, *_) -> None:
         self.quality.setEnabled(self.format.currentData()[0] == "jpeg")
+
+    def _engine_changed(self, *_) -> None:
+        """The model serves learned and auto's fallback; the self-ensemble only the learned one."""
+        engine = self.engine.engine()
+        self.ensemble.setEnabled(engine == "learned")
+        for w in (self.model_label, self.model, self.model_btn, self.model_info):
+            w.setEnabled(self.engine.uses_model())
+        self.model_label.setToolTip("Used where shake reduction's kernel estimate is unreliable"
+                                    if engine == "auto" else "")
+        self._update_buttons()
+
+    def can_run(self) -> bool:
+        return not self.engine.uses_model() or bool(self.model_path())
 
     # ---- models ---------------------------------------------------------------------
     def refresh_models(self) -> None:
@@ -448,22 +476,31 @@ class DeblurTab(QWidget):
     def _update_buttons(self) -> None:
         running = self.job is not None
         has_work = any(it.usable for it in self.queue.items)
-        self.start_btn.setEnabled(not running and has_work and bool(self.model_path()))
+        self.start_btn.setEnabled(not running and has_work and self.can_run())
         self.cancel_btn.setEnabled(running)
         self.clear_btn.setEnabled(not running)
         self.options.setEnabled(not running)
-        self.crop_btn.setEnabled(self._shown is not None and bool(self.model_path()))
+        self.crop_btn.setEnabled(self._shown is not None and self.can_run())
+        shake = self.engine.engine() != "learned"
+        self.compare.region_btn.setEnabled(self._shown is not None and shake and not running)
+        if not self.compare.region_btn.isEnabled():
+            self.compare.region_btn.setChecked(False)
 
     def start(self) -> None:
-        model = self.model_path()
-        if self.job is not None or not model:
-            return
         usable = [it for it in self.queue.items if it.usable]
-        items = [it for it in usable if it.status != "done"] or usable  # all done: run again
-        if not items:
+        self.run_items([it for it in usable if it.status != "done"] or usable)  # all done: run again
+
+    def run_items(self, items: list[QueueItem], region: tuple[int, int, int, int] | None = None) -> None:
+        """Deblur `items` in a batch; `region` (x, y, w, h): estimate the blur there."""
+        from core.shake import ShakeOptions
+
+        model = self.model_path()
+        if self.job is not None or not self.can_run() or not items:
             return
         self._save()
         opts = self.output_options()
+        if region is not None:
+            opts.existing = "overwrite"  # re-running a photo replaces its earlier result
         for it in items:
             self.queue.set_status(it.key, "queued")
         self.output_dirs = sorted({str(output_root(it, opts)) for it in items})
@@ -473,13 +510,17 @@ class DeblurTab(QWidget):
         self.n_items, self.n_finished = len(items), 0
         self.t_first: float | None = None
         self.last_result = None
-        self.summary.setText(f"Loading the model ({self.model.currentText()})…")
+        engine = self.engine.engine()
+        self.summary.setText(f"Loading the model ({self.model.currentText()})…" if engine == "learned"
+                             else f"Starting {LABELS[engine].lower()}…")
         self.open_out_btn.setEnabled(False)
         self.total_bar.setValue(0)
         self.total_bar.setFormat(f"0 / {self.n_items} photos")
         self.photo_bar.setValue(0)
         self.rate.setText(" ")
-        self.run = BatchRun(items, model, self.device.currentText(), opts)
+        self._unit = "tile" if engine == "learned" else "step"  # shake reduction: estimate, then deconvolve
+        self.run = BatchRun(items, model, self.device.currentText(), opts, engine=engine,
+                            shake=ShakeOptions(region=region) if region else None)
         self.job = workers.start_job(self.run, on_event=self._event, on_error=self._failed,
                                      on_finished=self._ended, name="deblur batch")
         self._update_buttons()
@@ -488,7 +529,7 @@ class DeblurTab(QWidget):
         if self.job is not None:
             self.job.stop()  # BatchRun.cancel: stops after the current tile, writes nothing partial
             self.cancel_btn.setEnabled(False)
-            self.summary.setText("Cancelling after this tile…")
+            self.summary.setText(f"Cancelling after this {self._unit}…")
 
     def _progress(self, frac_px: float) -> None:
         if self.total_px > 0:
@@ -506,15 +547,20 @@ class DeblurTab(QWidget):
             if self.t_first is None:
                 self.t_first = time.perf_counter()
             self.cur_px = ev.width * ev.height
-            self.queue.set_status(ev.path, "running", f"0/{ev.tiles} tiles", out_path=ev.out_path)
+            self.queue.set_status(ev.path, "running", f"0/{ev.tiles} {self._unit}s", out_path=ev.out_path)
+            if self.queue.get(ev.path):
+                self.queue.get(ev.path).kernel = None  # the new run's kernel, or none (learned)
             self.photo_bar.setRange(0, ev.tiles)
             self.photo_bar.setValue(0)
-            self.photo_bar.setFormat(f"{Path(ev.path).name}: tile %v of %m")
+            self.photo_bar.setFormat(f"{Path(ev.path).name}: {self._unit} %v of %m")
             self.summary.setText(f"Deblurring {Path(ev.path).name} ({ev.width}×{ev.height})")
         elif isinstance(ev, TileProgress):
             self.photo_bar.setValue(ev.tiles_done)
-            self.queue.set_status(ev.path, "running", f"{ev.tiles_done}/{ev.tiles} tiles")
+            self.queue.set_status(ev.path, "running", f"{ev.tiles_done}/{ev.tiles} {self._unit}s")
             self._progress(self.done_px + self.cur_px * ev.tiles_done / ev.tiles)
+        elif isinstance(ev, KernelEstimated):
+            if self.queue.get(ev.path):
+                self.queue.get(ev.path).kernel = ev
         elif isinstance(ev, FileDone):
             self.done_px += self.cur_px
             self.n_finished += 1
@@ -586,13 +632,18 @@ class DeblurTab(QWidget):
 
     def _view_loaded(self, d: dict) -> None:
         self._view_job = None
+        if self._shown != d["src"]:
+            self.compare.region_tool.clear()  # another photo: its blur region means nothing here
         self._shown = d["src"]
         it = self.queue.get(d["src"])
         h, w = d["original"].shape[:2]
+        self.compare.clear_kernel()
         if d["result"] is not None:
             self.compare.set_images([("Original", d["original"]), ("Deblurred", d["result"])])
             self.view_info.setText(f"<b>{it.rel if it else d['src']}</b> · {w}×{h} · "
                                    f"<small>{it.out_path if it else ''}</small>")
+            if it is not None and it.kernel is not None:  # shake reduction ran: show what it found
+                self.show_kernel(it.kernel)
         else:
             self.compare.set_images([("Original", d["original"])])
             status = it.status if it else ""
@@ -607,9 +658,21 @@ class DeblurTab(QWidget):
         self.view_info.setText(f"<span style='color:{RED}'>Cannot show this file: {exc}</span>")
         self._update_buttons()
 
+    def show_kernel(self, ev: KernelEstimated) -> None:
+        self.compare.show_kernel(ev.kernel, ev.confidence, ev.extent_px, ev.what_ran)
+
+    def rerun_region(self, x: int, y: int, w: int, h: int) -> None:
+        """The user drew a blur region on the shown photo: run it again with the kernel
+        estimated there (its output is replaced)."""
+        it = self.queue.get(self._shown) if self._shown else None
+        if it is None or self.job is not None or self.engine.engine() == "learned":
+            return
+        self.run_items([it], region=(x, y, w, h))
+        self.view_info.setText(f"<b>{it.rel}</b> · estimating the blur from {w}×{h} px at ({x}, {y})…")
+
     def try_visible_area(self) -> None:
         """Deblur the part of the shown photo that is in view, pasted into the original."""
-        if self._shown is None or not self.model_path():
+        if self._shown is None or not self.can_run():
             return
         if self._crop_cancel is not None:
             self._crop_cancel.set()
@@ -617,12 +680,14 @@ class DeblurTab(QWidget):
         if r.isEmpty():
             return
         self._crop_cancel = threading.Event()
+        engine = self.engine.engine()
+        self._crop_label = self.model.currentText() if engine == "learned" else LABELS[engine].lower()
         self.crop_btn.setEnabled(False)
         self.view_info.setText("Deblurring the visible area…")
         self._crop_job = workers.start_call(try_crop, self._shown, (r.x(), r.y(), r.width(), r.height()),
                                             self.model_path(), self.device.currentText(),
-                                            cancel=self._crop_cancel.is_set, ensemble=self.ensemble.currentData(),
-                                            on_done=self._crop_done,
+                                            cancel=self._crop_cancel.is_set, ensemble=self.output_options().ensemble,
+                                            engine=engine, on_done=self._crop_done,
                                             on_error=self._crop_failed, on_finished=self._update_buttons,
                                             name="try on crop")
 
@@ -630,8 +695,10 @@ class DeblurTab(QWidget):
         if d["src"] != self._shown:
             return  # the user moved to another file meanwhile
         x, y, w, h = d["box"]
-        self.compare.set_images([("Original", d["original"]), (f"Preview: {self.model.currentText()}",
-                                                               d["result"])])
+        self.compare.set_images([("Original", d["original"]), (f"Preview: {self._crop_label}", d["result"])])
+        self.compare.clear_kernel()
+        if d["kernel"] is not None:
+            self.show_kernel(d["kernel"])
         self.view_info.setText(f"Preview: deblurred {w}×{h} px at ({x}, {y}) in {d['seconds']:.1f} s; "
                                "the rest is the original")
 

@@ -31,6 +31,7 @@ def tab(qtbot, tiny_model):
     t.show()
     t.set_model_file(str(tiny_model))
     t.device.setCurrentText("cpu")
+    t.engine.set_engine("learned")  # these tests follow the model's path; the shake tests choose theirs
     yield t
     t.shutdown()
     assert workers.stop_all(10_000)
