@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from core.shake.engine import PATH_SHARP, PATH_UNSURE, ShakeOptions, ShakeReducer
+from core.shake.engine import PATH_FLAT, PATH_SHARP, PATH_UNSURE, ShakeOptions, ShakeReducer
 
 ENGINES = ("learned", "shake", "auto")
 ENGINE_HELP = {
@@ -71,8 +71,8 @@ class AutoEngine:
         if report.deconvolved:
             self.last_path = report.path
             return (yield from self.shake.deconvolve_steps(image01, report))
-        if report.path == PATH_SHARP:
-            self.last_path = PATH_SHARP
+        if report.path in (PATH_SHARP, PATH_FLAT):  # nothing to repair: no model either
+            self.last_path = report.path
             return np.ascontiguousarray(image01, dtype=np.float32)
         self.last_path = PATH_LEARNED
         report.path = PATH_LEARNED

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from core.shake.fft import good_shape, grad, grad_adjoint, grad_otfs, irfft2, pad_periodic, psf2otf, rfft2
+from core.shake.fft import centred_otf, good_shape, grad, grad_adjoint, grad_otfs, irfft2, pad_periodic, rfft2
 
 
 def shrink(v: np.ndarray, t: float, p: float) -> np.ndarray:
@@ -34,12 +34,14 @@ def shrink(v: np.ndarray, t: float, p: float) -> np.ndarray:
 def deconvolve_channel(y: np.ndarray, kernel: np.ndarray, lam: float, p: float = 0.8,
                        beta0: float | None = None, beta_max: float | None = None,
                        step: float = 2 * np.sqrt(2)) -> np.ndarray:
-    """One channel, already padded to wrap smoothly. Same shape out."""
+    """One channel, already padded to wrap smoothly. Same shape out. float32 FFTs:
+    twice as fast as float64 and far below the 8-bit output's precision."""
     shape = y.shape
-    K = psf2otf(kernel, shape)
+    y = y.astype(np.float32, copy=False)
+    K = centred_otf(kernel, shape).astype(np.complex64)
     Dx, Dy = grad_otfs(shape)
-    den_k = np.abs(K) ** 2
-    den_d = np.abs(Dx) ** 2 + np.abs(Dy) ** 2
+    den_k = (np.abs(K) ** 2).astype(np.float32)
+    den_d = (np.abs(Dx) ** 2 + np.abs(Dy) ** 2).astype(np.float32)
     num_k = np.conj(K) * rfft2(y)
     beta = beta0 if beta0 is not None else lam * 0.5
     beta_max = beta_max if beta_max is not None else lam * 256
@@ -48,9 +50,20 @@ def deconvolve_channel(y: np.ndarray, kernel: np.ndarray, lam: float, p: float =
         h, v = grad(x)
         t = lam / (2 * beta)
         h, v = shrink(h, t, p), shrink(v, t, p)
-        x = irfft2((num_k + beta * rfft2(grad_adjoint(h, v))) / (den_k + beta * den_d), shape)
+        x = irfft2((num_k + np.float32(beta) * rfft2(grad_adjoint(h, v))) / (den_k + np.float32(beta) * den_d), shape)
         beta *= step
     return x
+
+
+def tikhonov_channel(y: np.ndarray, kernel: np.ndarray, lam: float) -> np.ndarray:
+    """min |k*x - y|^2 + lam |grad x|^2: one division in the FFT domain (a Wiener-like
+    filter). Used where the heavy-tailed prior is not worth its cost: colour difference
+    channels and the over-smoothed solve near clipped highlights."""
+    shape = y.shape
+    K = centred_otf(kernel, shape)
+    Dx, Dy = grad_otfs(shape)
+    f = np.conj(K) / (np.abs(K) ** 2 + lam * (np.abs(Dx) ** 2 + np.abs(Dy) ** 2))
+    return irfft2(f.astype(np.complex64) * rfft2(y.astype(np.float32, copy=False)), shape)
 
 
 @dataclass
@@ -63,32 +76,40 @@ class Prepared:
     near_clipped: np.ndarray | None   # 0..1 weight of the halo treatment, h x w
 
 
-def prepare_channels(image: np.ndarray, kernel: np.ndarray, saturation: float | None = 0.98) -> Prepared:
+def prepare_channels(image: np.ndarray, kernel: np.ndarray, saturation: float | None = 0.98,
+                     clipped: np.ndarray | None = None) -> Prepared:
     """Pad an HxWxC photo to wrap smoothly and find its clipped highlights (values at
-    or above `saturation` in any channel; None: no halo treatment)."""
-    img = np.asarray(image, np.float64)
+    or above `saturation` in any channel, or the HxW mask `clipped` when the channels
+    are not RGB; saturation None: no halo treatment)."""
+    img = np.asarray(image, np.float32)
     h, w = img.shape[:2]
     pad = max(kernel.shape[0], 8)
     shape = good_shape(h + 2 * pad, w + 2 * pad)
     near = None
     if saturation is not None:
-        clipped = (img >= saturation).any(axis=2) if img.ndim == 3 else img >= saturation
+        if clipped is None:
+            clipped = (img >= saturation).any(axis=2) if img.ndim == 3 else img >= saturation
         if clipped.mean() >= 1e-4:  # a few hot pixels are not worth the second solve
             r = kernel.shape[0]
             near = ndimage.binary_dilation(clipped, structure=np.ones((3, 3)), iterations=max(1, r // 2))
-            near = ndimage.gaussian_filter(near.astype(np.float64), sigma=max(1.0, r / 4))
+            near = ndimage.gaussian_filter(near.astype(np.float32), sigma=max(1.0, r / 4))
     img3 = img if img.ndim == 3 else img[..., None]
     return Prepared(pad_periodic(img3, pad, shape), kernel, pad, (h, w), near)
 
 
-def deconvolve_prepared(prep: Prepared, channel: int, lam: float, p: float = 0.8) -> np.ndarray:
-    """One channel of a prepared photo, deconvolved and cut back to the photo's size."""
+def deconvolve_prepared(prep: Prepared, channel: int, lam: float, p: float = 0.8,
+                        fast: bool = False) -> np.ndarray:
+    """One channel of a prepared photo, deconvolved and cut back to the photo's size.
+    `fast`: the quadratic prior in one FFT division instead of the hyper-Laplacian."""
     h, w = prep.size
     pad = prep.pad
     y = prep.padded[..., channel]
-    x = deconvolve_channel(y, prep.kernel, lam, p)[pad:pad + h, pad:pad + w]
+    if fast:
+        x = tikhonov_channel(y, prep.kernel, lam * 10)[pad:pad + h, pad:pad + w]
+    else:
+        x = deconvolve_channel(y, prep.kernel, lam, p)[pad:pad + h, pad:pad + w]
     if prep.near_clipped is not None:
-        strong = deconvolve_channel(y, prep.kernel, lam * 30, p)[pad:pad + h, pad:pad + w]
+        strong = tikhonov_channel(y, prep.kernel, lam * 100)[pad:pad + h, pad:pad + w]
         x = prep.near_clipped * strong + (1 - prep.near_clipped) * x
     return x
 
@@ -96,7 +117,7 @@ def deconvolve_prepared(prep: Prepared, channel: int, lam: float, p: float = 0.8
 def deconvolve(image: np.ndarray, kernel: np.ndarray, lam: float, p: float = 0.8,
                saturation: float | None = 0.98) -> np.ndarray:
     """HxW or HxWxC float image and a kernel -> the deconvolved image, same shape."""
-    img = np.asarray(image, np.float64)
+    img = np.asarray(image, np.float32)
     prep = prepare_channels(img, kernel, saturation)
     out = np.stack([deconvolve_prepared(prep, c, lam, p) for c in range(prep.padded.shape[2])], axis=-1)
     return out[..., 0] if img.ndim == 2 else out

@@ -34,7 +34,7 @@ from core.shake.deconv import deconvolve_prepared, prepare_channels
 from core.shake.kernel import KernelOptions, Stop, estimate_kernel_steps, resize_kernel
 
 WORK_KERNEL = 35      # largest kernel side the estimator works at
-REGION = 320          # side of the estimation window at the working scale
+REGION = 256          # side of the estimation window at the working scale
 SHARP_EXTENT = 1.3    # kernel spread (px, 2nd-moment radius at full size) below which a photo counts as sharp
 MIN_CONFIDENCE = 0.35
 
@@ -97,6 +97,18 @@ def luminance(rgb: np.ndarray) -> np.ndarray:
     return rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
 
 
+_YCC = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
+
+
+def rgb_to_ycc(rgb: np.ndarray) -> np.ndarray:
+    """BT.601 luma and colour differences (no offset: linear, so deconvolution commutes)."""
+    return rgb @ _YCC.T.astype(rgb.dtype)
+
+
+def ycc_to_rgb(ycc: np.ndarray) -> np.ndarray:
+    return ycc @ np.linalg.inv(_YCC).T.astype(ycc.dtype)
+
+
 def srgb_to_linear(x: np.ndarray) -> np.ndarray:
     return np.where(x <= 0.04045, x / 12.92, ((np.maximum(x, 0.04045) + 0.055) / 1.055) ** 2.4)
 
@@ -110,7 +122,7 @@ def prior_weight(noise: float) -> float:
     """Weight of the hyper-Laplacian prior for a noise sigma (in [0, 1] units): a floor
     for clean photos (quantisation and small kernel errors still need it) and growing
     with the noise's variance, as a MAP estimate's weight does."""
-    return 3e-3 + 4.0 * noise ** 2
+    return 3e-3 + 40.0 * noise ** 2
 
 
 def kernel_extent(k: np.ndarray) -> float:
@@ -222,13 +234,17 @@ class ShakeReducer:
         else:
             ry, rx, rh_, rw_ = best_region(small, REGION, clipped)
         patch = small[ry:ry + rh_, rx:rx + rw_]
+        noise = noise_sigma(_centre_crop(grey, 1024))
+        if noise * scale > 1.0 / 255:
+            # Noise breaks the L0 step's edges into specks. A small Gaussian on the blurred
+            # photo is harmless here: g*B = k*(g*S), the kernel to find is the same.
+            patch = ndimage.gaussian_filter(patch, min(1.5, noise * scale * 255 / 2))
         if patch.std() < 2e-3:  # flat: nothing to estimate from, and nothing a blur could hide
             k = np.zeros((ks_full, ks_full))
             k[ks_full // 2, ks_full // 2] = 1.0
             region = (int(ry / scale), int(rx / scale), int(rh_ / scale), int(rw_ / scale))
             self.last = ShakeReport(k, ks_full, 0.0, 0.0, 0.0, scale, region, PATH_FLAT, time.perf_counter() - t0)
             return self.last
-        noise = noise_sigma(_centre_crop(grey, 1024))
         k_small = None
         gen = estimate_kernel_steps(patch, kopts)
         while True:
@@ -260,14 +276,17 @@ class ShakeReducer:
         h, w = img.shape[:2]
         total = len(self.grid(h, w))
         done = total - 3
-        data = srgb_to_linear(img) if o.linear else img.astype(np.float64)
+        data = srgb_to_linear(img) if o.linear else img.astype(np.float32)
         lam = prior_weight(report.noise) * o.strength
-        prep = prepare_channels(data, report.kernel)
-        out = np.empty((h, w, 3), np.float32)
+        # Luma gets the hyper-Laplacian solve; the two colour differences, where the eye
+        # (and PSNR) sees far less detail, one FFT division each: ~2.5x less time.
+        prep = prepare_channels(rgb_to_ycc(data), report.kernel, clipped=(img >= 0.98).any(axis=2))
+        ycc = np.empty((h, w, 3), np.float32)
         for ch in range(3):
-            out[..., ch] = deconvolve_prepared(prep, ch, lam, o.p)
+            ycc[..., ch] = deconvolve_prepared(prep, ch, lam, o.p, fast=ch > 0)
             done += 1
             yield done, total
+        out = ycc_to_rgb(ycc)
         out = linear_to_srgb(out) if o.linear else np.clip(out, 0, 1)
         report.seconds += time.perf_counter() - t0
         return out.astype(np.float32)

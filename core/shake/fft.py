@@ -34,6 +34,20 @@ def psf2otf(kernel: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return rfft2(pad)
 
 
+def centred_otf(kernel: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """`psf2otf` of the kernel moved so its centroid is exactly at the origin (a phase
+    ramp: a sub-pixel shift with no resampling blur). Deconvolving with it leaves the
+    photo exactly where the blurred one was."""
+    kh, kw = kernel.shape
+    s = kernel.sum()
+    ys, xs = np.indices(kernel.shape)
+    dy = float((ys * kernel).sum() / s) - kh // 2
+    dx = float((xs * kernel).sum() / s) - kw // 2
+    fy = np.fft.fftfreq(shape[0])[:, None]
+    fx = np.fft.rfftfreq(shape[1])[None, :]
+    return psf2otf(kernel, shape) * np.exp(2j * np.pi * (fy * dy + fx * dx))
+
+
 def otf2psf(otf: np.ndarray, shape: tuple[int, int], ksize: tuple[int, int]) -> np.ndarray:
     """The `ksize` window around the origin of a circular impulse response."""
     full = irfft2(otf, shape)

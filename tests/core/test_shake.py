@@ -149,10 +149,6 @@ def test_a_flat_photo_comes_back_unchanged_with_the_reason():
     assert np.array_equal(out, flat)
 
 
-@pytest.mark.xfail(strict=True, raises=LearnedModelLoaded,
-                   reason="engine bug (core/engines.py AutoEngine.deblur_steps): only PATH_SHARP is returned "
-                   "unchanged; PATH_FLAT falls through to the learned model and is relabelled "
-                   "'learned model (kernel estimate unreliable)'")
 def test_auto_leaves_a_flat_photo_alone_without_the_learned_model():
     flat = np.full((64, 80, 3), 0.4, np.float32)
     auto = make_engine("auto", shake=ShakeOptions(kernel_size=15))
@@ -230,9 +226,6 @@ def test_clean_kernel_is_a_centred_non_negative_unit_kernel():
         assert kernel_similarity(out, stroke) >= 0.95   # the path survives, the clutter does not
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug (core/shake/kernel.py center_kernel): mass shifted out "
-                   "of the window is dropped and the rest is not re-centred, so the centroid ends up "
-                   "more than half a pixel from the centre")
 @pytest.mark.parametrize("case", ["two-blobs", "stroke-filling-the-window"])
 def test_clean_kernel_centres_kernels_that_reach_the_border(case):
     k = np.zeros((9, 9))
