@@ -564,7 +564,9 @@ class DeblurTab(QWidget):
         elif isinstance(ev, FileDone):
             self.done_px += self.cur_px
             self.n_finished += 1
-            self.queue.set_status(ev.path, "done", f"{ev.seconds:.1f} s", out_path=ev.out_path)
+            it = self.queue.get(ev.path)
+            ran = f" · {it.kernel.what_ran}" if it and it.kernel else ""  # shake: which photos it left unchanged
+            self.queue.set_status(ev.path, "done", f"{ev.seconds:.1f} s{ran}", out_path=ev.out_path)
             self._progress(self.done_px)
             if self._shown == ev.path:  # the photo in view is done: show its result
                 self.show_item(self.queue.get(ev.path))

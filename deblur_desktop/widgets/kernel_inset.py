@@ -9,7 +9,7 @@ from PySide6.QtCore import QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QWidget
 
-SIDE = 128  # the kernel image's side on screen (px)
+SIDE = 160  # the inset's inner width (px): the kernel square and the caption under it
 PAD = 6
 
 
@@ -24,7 +24,7 @@ def kernel_image(kernel: np.ndarray) -> QImage:
 
 
 def caption(size: int, confidence: float, what_ran: str) -> str:
-    return f"{size} px · confidence {confidence:.2f} · {what_ran}"
+    return f"{size} px · confidence {confidence:.2f}\n{what_ran}"
 
 
 class KernelInset(QWidget):
@@ -52,6 +52,14 @@ class KernelInset(QWidget):
         self.image, self.text = None, ""
         self.setVisible(False)
 
+    def kernel_rect(self) -> QRect:
+        """Where the kernel is drawn: a whole number of screen px per kernel px (every
+        kernel pixel the same square), centred in the black square."""
+        k = max(self.image.width(), self.image.height())
+        n = max(1, SIDE // k) if k <= SIDE else 0
+        w, h = (self.image.width() * n, self.image.height() * n) if n else (SIDE, SIDE)
+        return QRect(PAD + (SIDE - w) // 2, PAD + (SIDE - h) // 2, w, h)
+
     def _text_rect(self) -> QRect:
         return self.fontMetrics().boundingRect(QRect(0, 0, SIDE, 1000), Qt.TextFlag.TextWordWrap, self.text)
 
@@ -67,9 +75,8 @@ class KernelInset(QWidget):
         p.setBrush(QColor(0, 0, 0, 215))
         p.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)  # nearest neighbour
-        target = QRect(PAD, PAD, SIDE, SIDE)
-        p.fillRect(target, QColor("black"))
-        p.drawImage(target, self.image)
+        p.fillRect(QRect(PAD, PAD, SIDE, SIDE), QColor("black"))
+        p.drawImage(self.kernel_rect(), self.image)
         p.setPen(QColor("white"))
         p.drawText(QRect(PAD, SIDE + 2 * PAD, SIDE, self.height() - SIDE - 2 * PAD),
                    Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignHCenter, self.text)
