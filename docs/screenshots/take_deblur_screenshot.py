@@ -1,14 +1,19 @@
 """Screenshot of the Deblur tab after a finished batch, with the compare slider.
 
     xvfb-run -a -s "-screen 0 1440x900x24" .venv/bin/python docs/screenshots/take_deblur_screenshot.py [MODEL]
+    xvfb-run -a -s "-screen 0 1440x900x24" .venv/bin/python docs/screenshots/take_deblur_screenshot.py --engine shake
 
 MODEL defaults to the shipped default model (resources/models/default.safetensors).
+--engine learned (default) writes deblur.png; shake or auto write deblur-shake.png /
+deblur-auto.png, showing a shake-reduced photo with its kernel inset. --size WxH sets
+the window (e.g. 1366x768 to check a laptop screen) and --out another file name.
 Real camera-shake photos from ../shared/data/real_blur_only are copied to a temporary
 folder (the data folder is read-only, and the default output is a sibling folder), with
 a text file among them to show how non-images are listed. Needs ImageMagick's `import`.
 """
 from __future__ import annotations
 
+import argparse
 import shutil
 import sys
 import tempfile
@@ -25,17 +30,30 @@ PHOTOS = {  # short name -> file in real_blur_only (provenance in ../shared/data
     "toy.png": "image_deblur_code__16_cvpr_dark_channel_deblur_code_v1_image_toy.png",
     "street/img2.png": "image_deblur_code__16_cvpr_dark_channel_deblur_code_v1_image_real_img2.png",
     "street/harbour.png": "SRN-Deblur__testing_set_07.png",
+    "fishes.png": "SelfDeblur__datasets_real_fishes.png",
 }
-SHOW = "street/harbour.png"
-CENTRE = (430, 360)  # image point at the view's centre
+# engine -> (photo shown, image point at the view's centre at 1:1 or None to fit, divider position /1000)
+SHOW = {"learned": ("street/harbour.png", (430, 360), 300),  # the divider across one car's licence plate
+        "shake": ("fishes.png", None, 500),  # the whole photo: the divider through a fish's head
+        "auto": ("fishes.png", None, 500)}
 
 
 def main(argv: list[str]) -> int:
+    from core.engines import ENGINES
     from core.inference import resolve_model
     from deblur_desktop.app import make_app
     from deblur_desktop.main_window import MainWindow
 
-    model = resolve_model(argv[1] if len(argv) > 1 else None)
+    ap = argparse.ArgumentParser()
+    ap.add_argument("model", nargs="?")
+    ap.add_argument("--engine", choices=ENGINES, default="learned")
+    ap.add_argument("--size", default="1440x900")
+    ap.add_argument("--out")
+    args = ap.parse_args(argv[1:])
+    width, height = (int(v) for v in args.size.split("x"))
+    out = args.out or ("deblur.png" if args.engine == "learned" else f"deblur-{args.engine}.png")
+    show, centre, split = SHOW[args.engine]
+    model = resolve_model(args.model)
     tmp = Path(tempfile.mkdtemp(prefix="deblur-shot-"))
     photos = tmp / "holiday"
     for short, name in PHOTOS.items():
@@ -45,11 +63,12 @@ def main(argv: list[str]) -> int:
 
     make_app()
     win = MainWindow()
-    win.setGeometry(0, 0, 1440, 900)
+    win.setGeometry(0, 0, width, height)
     win.show()
     tab = win.deblur_tab
     win.tabs.setCurrentWidget(tab)
     tab.set_model_file(str(model))
+    tab.engine.set_engine(args.engine)
     tab.out_dir.clear()  # the defaults, whatever this machine's settings remember
     tab.suffix.clear()
     for combo in (tab.format, tab.existing, tab.tile, tab.device):
@@ -61,14 +80,17 @@ def main(argv: list[str]) -> int:
     pump(5, lambda: "parameters" in tab.model_info.text())
     tab.start()
     pump(900, lambda: tab.job is None)
-    row = next(i for i, it in enumerate(tab.queue.items) if str(it.rel) == SHOW)
+    row = next(i for i, it in enumerate(tab.queue.items) if str(it.rel) == show)
     tab.queue.selectRow(row)
-    pump(20, lambda: tab.compare.labels == ["Original", "Deblurred"] and tab._shown.endswith(SHOW))
-    tab.compare.slider.setValue(300)  # the divider through the licence plate
+    pump(20, lambda: tab.compare.labels == ["Original", "Deblurred"] and tab._shown.endswith(show))
+    tab.compare.slider.setValue(split)
     from PySide6.QtCore import QPointF
 
-    tab.compare.state.set(1.0, QPointF(*CENTRE))  # 1:1, the divider across one car: same object both sides
-    shot("deblur.png")
+    if centre:  # 1:1, the divider across one object: the same both sides
+        tab.compare.state.set(1.0, QPointF(*centre))
+    else:
+        tab.compare.state.set_fit()
+    shot(out)
     win.close()
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
