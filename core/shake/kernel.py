@@ -264,6 +264,13 @@ def estimate_kernel(grey: np.ndarray, opts: KernelOptions = KernelOptions(),
             progress(done, total)
 
 
+def kernel_similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Peak normalised cross-correlation of two kernels over all shifts (1 = same shape)."""
+    from scipy.signal import fftconvolve
+    c = fftconvolve(a, b[::-1, ::-1], mode="full")
+    return float(c.max() / max(np.sqrt((a * a).sum() * (b * b).sum()), 1e-12))
+
+
 def estimate_kernel_steps(grey: np.ndarray, opts: KernelOptions = KernelOptions()):
     """Generator form of `estimate_kernel`: yields (done, total) after each latent/kernel
     alternation (a fraction of a second each), returns the kernel."""
