@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# The losses a config may name (core.losses implements them; kept here so that reading
+# a config or building the CLI does not import torch)
+PIXEL_LOSSES = ("l1", "charbonnier", "mse", "psnr")
+ADVERSARIAL_LOSSES = ("bce", "lsgan", "ragan-ls", "hinge")
+
 
 @dataclass
 class DataConfig:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-PIXEL_LOSSES = ("l1", "charbonnier", "mse", "psnr")
-ADVERSARIAL_LOSSES = ("bce", "lsgan", "ragan-ls", "hinge")
+from core.config import ADVERSARIAL_LOSSES, PIXEL_LOSSES  # the names live with the config (no torch)
 
 
 def pixel_loss(kind: str, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

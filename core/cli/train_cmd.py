@@ -6,8 +6,7 @@ import signal
 import time
 from pathlib import Path
 
-from core.config import RunConfig
-from core.losses import ADVERSARIAL_LOSSES
+from core.config import ADVERSARIAL_LOSSES, RunConfig
 from core.training.presets import PRESETS, preset
 from core.paths import default_runs_dir
 

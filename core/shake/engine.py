@@ -22,6 +22,7 @@ so batch deblurring, evaluation and the app run it unchanged. Per photo:
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -240,21 +241,34 @@ class ShakeReducer:
             region = (int(ry / scale), int(rx / scale), int(rh_ / scale), int(rw_ / scale))
             self.last = ShakeReport(k, ks_full, 0.0, 0.0, 0.0, scale, region, PATH_FLAT, time.perf_counter() - t0)
             return self.last
-        k_small = yield from _forward(estimate_kernel_steps(patch, kopts), 0, total)
+        # Cross-check: a second estimate from a smaller copy with a stronger prior, on the
+        # other core while the main one runs. A real blur is found by both; a kernel
+        # fitted to noise or texture is not.
+        ks2 = max(5, int(round(kopts.ksize * CHECK_SCALE)))
+        ks2 += 1 - ks2 % 2
+        check = KernelOptions(**{**kopts.__dict__, "ksize": ks2, "lambda_grad": CHECK_KERNEL.lambda_grad,
+                                 "gamma": CHECK_KERNEL.gamma})
+        side = _Background(estimate_kernel_steps(_resize(patch, ks2 / kopts.ksize), check))
+        try:
+            main, done = estimate_kernel_steps(patch, kopts), 0
+            while True:
+                try:
+                    done, _ = next(main)
+                except StopIteration as stop:
+                    k_small = stop.value
+                    break
+                yield side.done + done, total
+            while not side.finished.wait(0.1):  # the cross-check is smaller: rarely waited for
+                yield side.done + done, total
+            k2 = side.result()
+        finally:
+            side.stop()
         kernel = resize_kernel(k_small, ks_full) if scale < 1 else k_small
         extent = kernel_extent(kernel)
-        done = len(pyramid_sizes(kopts.ksize, kopts.min_level_size)) * kopts.iters
+        conf = kernel_similarity(k_small, resize_kernel(k2, kopts.ksize))
         if o.sharp_ok and extent * math.sqrt(12) < SHARP_PATH + SHARP_PER_NOISE * noise * 255:
-            path, conf = PATH_SHARP, 1.0
+            path, conf = PATH_SHARP, max(conf, 0.0)
         else:
-            # Cross-check: a second estimate from a smaller copy with a stronger prior. A
-            # real blur is found by both; a kernel fitted to noise or texture is not.
-            ks2 = max(5, int(round(kopts.ksize * CHECK_SCALE)))
-            ks2 += 1 - ks2 % 2
-            check = KernelOptions(**{**kopts.__dict__, "ksize": ks2, "lambda_grad": CHECK_KERNEL.lambda_grad,
-                                     "gamma": CHECK_KERNEL.gamma})
-            k2 = yield from _forward(estimate_kernel_steps(_resize(patch, ks2 / kopts.ksize), check), done, total)
-            conf = kernel_similarity(k_small, resize_kernel(k2, kopts.ksize))
             path = PATH_DECONVOLVED if conf >= o.min_confidence else PATH_UNSURE
         region = (int(ry / scale), int(rx / scale), int(rh_ / scale), int(rw_ / scale))
         self.last = ShakeReport(kernel, ks_full, extent * math.sqrt(12), conf, noise, scale, region, path,
@@ -295,14 +309,36 @@ class ShakeReducer:
         return kopts, pyramid_sizes(ks_work, kopts.min_level_size), ks_full, scale
 
 
-def _forward(gen, offset: int, total: int):
-    """Run a (done, n) step generator, yielding (offset + done, total); return its value."""
-    while True:
+class _Background:
+    """Runs a (done, n) step generator on a thread; `stop()` ends it between steps."""
+
+    def __init__(self, gen):
+        self.gen, self.done = gen, 0
+        self.finished = threading.Event()
+        self._stop = threading.Event()
+        self._value = self._error = None
+        threading.Thread(target=self._run, daemon=True, name="shake-cross-check").start()
+
+    def _run(self):
         try:
-            done, _ = next(gen)
-        except StopIteration as stop:
-            return stop.value
-        yield offset + done, total
+            while not self._stop.is_set():
+                try:
+                    self.done, _ = next(self.gen)
+                except StopIteration as stop:
+                    self._value = stop.value
+                    break
+        except BaseException as e:  # handed to the caller in result()
+            self._error = e
+        finally:
+            self.finished.set()
+
+    def result(self):
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def stop(self):
+        self._stop.set()
 
 
 def _cancelled():

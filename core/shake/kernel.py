@@ -114,11 +114,11 @@ def kernel_from_gradients(bx: np.ndarray, by: np.ndarray, sx: np.ndarray, sy: np
         m = np.abs(fsx) ** 2 + np.abs(fsy) ** 2
 
         def normal(k):
-            return otf2psf(m * psf2otf(k, shape).astype(np.complex64), shape, win)
+            return otf2psf(m * psf2otf(k.astype(np.float32), shape), shape, win)
         rhs = otf2psf(np.conj(fsx) * rfft2(bx) + np.conj(fsy) * rfft2(by), shape, win)
     else:
         def normal(k):
-            fk = psf2otf(k, shape).astype(np.complex64)
+            fk = psf2otf(k.astype(np.float32), shape)
             rx = mask * irfft2(fsx * fk, shape)
             ry = mask * irfft2(fsy * fk, shape)
             return otf2psf(np.conj(fsx) * rfft2(rx) + np.conj(fsy) * rfft2(ry), shape, win)
@@ -266,8 +266,9 @@ def estimate_kernel(grey: np.ndarray, opts: KernelOptions = KernelOptions(),
 
 def kernel_similarity(a: np.ndarray, b: np.ndarray) -> float:
     """Peak normalised cross-correlation of two kernels over all shifts (1 = same shape)."""
-    from scipy.signal import fftconvolve
-    c = fftconvolve(a, b[::-1, ::-1], mode="full")
+    shape = (a.shape[0] + b.shape[0] - 1, a.shape[1] + b.shape[1] - 1)
+    c = irfft2(rfft2(np.pad(a, ((0, shape[0] - a.shape[0]), (0, shape[1] - a.shape[1]))))
+               * np.conj(rfft2(np.pad(b, ((0, shape[0] - b.shape[0]), (0, shape[1] - b.shape[1]))))), shape)
     return float(c.max() / max(np.sqrt((a * a).sum() * (b * b).sum()), 1e-12))
 
 
