@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from core.shake.engine import PATH_FLAT, PATH_SHARP, PATH_UNSURE, ShakeOptions, ShakeReducer
+from core.shake.engine import DECONV_STEPS, PATH_FLAT, PATH_SHARP, PATH_UNSURE, ShakeOptions, ShakeReducer
 
 ENGINES = ("learned", "shake", "auto")
 ENGINE_HELP = {
@@ -79,7 +79,7 @@ class AutoEngine:
         d = self.learned()
         h, w = image01.shape[:2]
         total = len(grid) if grid is not None else report_steps(self.shake, h, w)
-        base = total - 3
+        base = total - DECONV_STEPS
         learned_grid = d.grid(h, w, None)
         gen = d.deblur_steps(image01, learned_grid)
         while True:
@@ -87,7 +87,7 @@ class AutoEngine:
                 k, n = next(gen)
             except StopIteration as stop:
                 return stop.value
-            yield base + int(3 * k / max(n, 1)), total
+            yield base + int(DECONV_STEPS * k / max(n, 1)), total
 
 
 def report_steps(shake: ShakeReducer, h: int, w: int) -> int:

@@ -24,46 +24,58 @@ from core.shake.fft import centred_otf, good_shape, grad, grad_adjoint, grad_otf
 
 def shrink(v: np.ndarray, t: float, p: float) -> np.ndarray:
     """argmin_w t|w|^p + 1/2 (w - v)^2, approximately (Chartrand 2012's p-shrinkage)."""
-    a = np.abs(v)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.maximum(a - t ** (2 - p) * np.power(a, p - 1), 0)
-    out = np.nan_to_num(out, nan=0.0, posinf=0.0)
-    return np.sign(v) * out
+    a = np.abs(v) + np.float32(1e-12)  # no 0 ** (p - 1): no inf to clean up afterwards
+    return np.copysign(np.maximum(a - np.float32(t ** (2 - p)) * a ** np.float32(p - 1), 0), v)
 
 
-def deconvolve_channel(y: np.ndarray, kernel: np.ndarray, lam: float, p: float = 0.8,
-                       beta0: float | None = None, beta_max: float | None = None,
-                       step: float = 2 * np.sqrt(2)) -> np.ndarray:
-    """One channel, already padded to wrap smoothly. Same shape out. float32 FFTs:
+def spectra(kernel: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(K, |K|^2, |Dx|^2 + |Dy|^2) on an FFT grid: what every solve with this kernel
+    shares, computed once per photo."""
+    K = centred_otf(kernel, shape).astype(np.complex64)
+    Dx, Dy = grad_otfs(shape)
+    return K, (np.abs(K) ** 2).astype(np.float32), (np.abs(Dx) ** 2 + np.abs(Dy) ** 2).astype(np.float32)
+
+
+BETA_START, BETA_END, BETA_STEP = 0.5, 256.0, 2 * np.sqrt(2)  # x lam: Krishnan & Fergus's schedule
+HQS_STEPS = int(np.floor(np.log(BETA_END / BETA_START) / np.log(BETA_STEP) + 1e-9)) + 1
+
+
+def deconvolve_channel(y: np.ndarray, kernel: np.ndarray, lam: float, p: float = 0.8, spec=None) -> np.ndarray:
+    """One channel, already padded to wrap smoothly. Same shape out."""
+    steps = deconvolve_channel_steps(y, kernel, lam, p, spec)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value
+
+
+def deconvolve_channel_steps(y: np.ndarray, kernel: np.ndarray, lam: float, p: float = 0.8, spec=None):
+    """Generator form: yields after each of the HQS_STEPS half-quadratic steps (a big
+    photo's cancel is then heard within one step), returns the channel. float32 FFTs:
     twice as fast as float64 and far below the 8-bit output's precision."""
     shape = y.shape
     y = y.astype(np.float32, copy=False)
-    K = centred_otf(kernel, shape).astype(np.complex64)
-    Dx, Dy = grad_otfs(shape)
-    den_k = (np.abs(K) ** 2).astype(np.float32)
-    den_d = (np.abs(Dx) ** 2 + np.abs(Dy) ** 2).astype(np.float32)
+    K, den_k, den_d = spec if spec is not None else spectra(kernel, shape)
     num_k = np.conj(K) * rfft2(y)
-    beta = beta0 if beta0 is not None else lam * 0.5
-    beta_max = beta_max if beta_max is not None else lam * 256
     x = y
-    while beta <= beta_max * (1 + 1e-9):
+    for i in range(HQS_STEPS):
+        beta = lam * BETA_START * BETA_STEP ** i
         h, v = grad(x)
         t = lam / (2 * beta)
         h, v = shrink(h, t, p), shrink(v, t, p)
         x = irfft2((num_k + np.float32(beta) * rfft2(grad_adjoint(h, v))) / (den_k + np.float32(beta) * den_d), shape)
-        beta *= step
+        yield i + 1
     return x
 
 
-def tikhonov_channel(y: np.ndarray, kernel: np.ndarray, lam: float) -> np.ndarray:
+def tikhonov_channel(y: np.ndarray, kernel: np.ndarray, lam: float, spec=None) -> np.ndarray:
     """min |k*x - y|^2 + lam |grad x|^2: one division in the FFT domain (a Wiener-like
     filter). Used where the heavy-tailed prior is not worth its cost: colour difference
     channels and the over-smoothed solve near clipped highlights."""
     shape = y.shape
-    K = centred_otf(kernel, shape)
-    Dx, Dy = grad_otfs(shape)
-    f = np.conj(K) / (np.abs(K) ** 2 + lam * (np.abs(Dx) ** 2 + np.abs(Dy) ** 2))
-    return irfft2(f.astype(np.complex64) * rfft2(y.astype(np.float32, copy=False)), shape)
+    K, den_k, den_d = spec if spec is not None else spectra(kernel, shape)
+    return irfft2(np.conj(K) / (den_k + np.float32(lam) * den_d) * rfft2(y.astype(np.float32, copy=False)), shape)
 
 
 @dataclass
@@ -74,6 +86,7 @@ class Prepared:
     pad: int
     size: tuple[int, int]       # the photo's (h, w)
     near_clipped: np.ndarray | None   # 0..1 weight of the halo treatment, h x w
+    spec: tuple                 # `spectra` of the kernel on the padded grid
 
 
 def prepare_channels(image: np.ndarray, kernel: np.ndarray, saturation: float | None = 0.98,
@@ -94,22 +107,33 @@ def prepare_channels(image: np.ndarray, kernel: np.ndarray, saturation: float | 
             near = ndimage.binary_dilation(clipped, structure=np.ones((3, 3)), iterations=max(1, r // 2))
             near = ndimage.gaussian_filter(near.astype(np.float32), sigma=max(1.0, r / 4))
     img3 = img if img.ndim == 3 else img[..., None]
-    return Prepared(pad_periodic(img3, pad, shape), kernel, pad, (h, w), near)
+    return Prepared(pad_periodic(img3, pad, shape), kernel, pad, (h, w), near, spectra(kernel, shape))
 
 
 def deconvolve_prepared(prep: Prepared, channel: int, lam: float, p: float = 0.8,
                         fast: bool = False) -> np.ndarray:
     """One channel of a prepared photo, deconvolved and cut back to the photo's size.
     `fast`: the quadratic prior in one FFT division instead of the hyper-Laplacian."""
+    steps = deconvolve_prepared_steps(prep, channel, lam, p, fast)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value
+
+
+def deconvolve_prepared_steps(prep: Prepared, channel: int, lam: float, p: float = 0.8, fast: bool = False):
+    """Generator form of `deconvolve_prepared`: yields after each step (HQS_STEPS of them,
+    one when `fast`), returns the channel."""
     h, w = prep.size
     pad = prep.pad
     y = prep.padded[..., channel]
-    if fast:
-        x = tikhonov_channel(y, prep.kernel, lam * 10)[pad:pad + h, pad:pad + w]
-    else:
-        x = deconvolve_channel(y, prep.kernel, lam, p)[pad:pad + h, pad:pad + w]
+    if fast:  # already smooth: no halo treatment needed
+        yield 1
+        return tikhonov_channel(y, prep.kernel, lam * 10, prep.spec)[pad:pad + h, pad:pad + w]
+    x = (yield from deconvolve_channel_steps(y, prep.kernel, lam, p, prep.spec))[pad:pad + h, pad:pad + w]
     if prep.near_clipped is not None:
-        strong = tikhonov_channel(y, prep.kernel, lam * 100)[pad:pad + h, pad:pad + w]
+        strong = tikhonov_channel(y, prep.kernel, lam * 100, prep.spec)[pad:pad + h, pad:pad + w]
         x = prep.near_clipped * strong + (1 - prep.near_clipped) * x
     return x
 

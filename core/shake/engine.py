@@ -31,7 +31,7 @@ import numpy as np
 from scipy import ndimage
 
 from core.shake.analysis import auto_kernel_size, best_region, noise_sigma
-from core.shake.deconv import deconvolve_prepared, prepare_channels
+from core.shake.deconv import HQS_STEPS, deconvolve_prepared_steps, prepare_channels
 from core.shake.kernel import (KernelOptions, estimate_kernel_steps, kernel_similarity, pyramid_sizes,
                                resize_kernel)
 
@@ -81,15 +81,18 @@ class ShakeReport:
                 f"{self.confidence:.2f}, noise {self.noise * 255:.1f}/255: {self.path}")
 
 
+# deconvolution's progress steps: the luma's half-quadratic steps, then one per colour channel
+DECONV_STEPS = HQS_STEPS + 2
+
+
 @dataclass
 class ShakeSteps:
     """The engine's 'grid': how many progress steps a photo takes (len)."""
     estimate: int
-    channels: int
-    deconv_per_channel: int
+    deconvolve: int = DECONV_STEPS
 
     def __len__(self) -> int:
-        return self.estimate + self.channels * self.deconv_per_channel
+        return self.estimate + self.deconvolve
 
 
 @dataclass
@@ -170,7 +173,7 @@ class ShakeReducer:
         kopts, sizes = self._kernel_options(height, width)[:2]
         ks2 = max(5, int(round(kopts.ksize * CHECK_SCALE)))
         check = len(pyramid_sizes(ks2 + 1 - ks2 % 2, kopts.min_level_size))
-        return ShakeSteps((len(sizes) + check) * kopts.iters, 3, 1)
+        return ShakeSteps((len(sizes) + check) * kopts.iters)
 
     def deblur(self, image01: np.ndarray, tile: int | None = None,
                progress: Callable[[int, int], None] | None = None,
@@ -282,7 +285,7 @@ class ShakeReducer:
         o = self.options
         h, w = img.shape[:2]
         total = len(self.grid(h, w))
-        done = total - 3
+        done = total - DECONV_STEPS
         data = srgb_to_linear(img) if o.linear else img.astype(np.float32)
         lam = prior_weight(report.noise) * o.strength
         # Luma gets the hyper-Laplacian solve; the two colour differences, where the eye
@@ -290,9 +293,15 @@ class ShakeReducer:
         prep = prepare_channels(rgb_to_ycc(data), report.kernel, clipped=(img >= 0.98).any(axis=2))
         ycc = np.empty((h, w, 3), np.float32)
         for ch in range(3):
-            ycc[..., ch] = deconvolve_prepared(prep, ch, lam, o.p, fast=ch > 0)
-            done += 1
-            yield done, total
+            steps = deconvolve_prepared_steps(prep, ch, lam, o.p, fast=ch > 0)
+            while True:
+                try:
+                    next(steps)
+                except StopIteration as stop:
+                    ycc[..., ch] = stop.value
+                    break
+                done += 1
+                yield done, total
         out = ycc_to_rgb(ycc)
         out = linear_to_srgb(out) if o.linear else np.clip(out, 0, 1)
         report.seconds += time.perf_counter() - t0

@@ -49,7 +49,8 @@ def test_kernel_command_writes_the_kernel_image_and_values(shaken, tmp_path, cap
     assert img.shape[:2] == (15, 15) and img.max() == 255
     grey = img[..., 0] if img.ndim == 3 else img
     # the picture is the kernel: brightest where it is largest, black where it is zero
-    assert np.unravel_index(grey.argmax(), grey.shape) == np.unravel_index(k.argmax(), k.shape)
+    assert grey[np.unravel_index(k.argmax(), k.shape)] == 255  # (ties after 8-bit rounding are fine)
+    assert np.corrcoef(grey.ravel(), k.ravel())[0, 1] > 0.99
     assert (grey[k == 0] == 0).all()
     text = capsys.readouterr().out
     assert "kernel 15x15 px" in text and str(png) in text and str(npy) in text
