@@ -22,10 +22,27 @@ from scipy import ndimage
 from core.shake.fft import centred_otf, good_shape, grad, grad_adjoint, grad_otfs, irfft2, pad_periodic, rfft2
 
 
-def shrink(v: np.ndarray, t: float, p: float) -> np.ndarray:
-    """argmin_w t|w|^p + 1/2 (w - v)^2, approximately (Chartrand 2012's p-shrinkage)."""
-    a = np.abs(v) + np.float32(1e-12)  # no 0 ** (p - 1): no inf to clean up afterwards
-    return np.copysign(np.maximum(a - np.float32(t ** (2 - p)) * a ** np.float32(p - 1), 0), v)
+def shrink(v: np.ndarray, t: float, p: float, out: np.ndarray | None = None,
+           work: np.ndarray | None = None) -> np.ndarray:
+    """argmin_w t|w|^p + 1/2 (w - v)^2, approximately (Chartrand 2012's p-shrinkage).
+    p = 0.5 uses a square root instead of a general power (6x faster on 12 MP). `out`
+    (may be v itself) and `work` are optional buffers of v's shape: a 12 MP photo's
+    solve otherwise spends more time faulting in fresh memory than computing."""
+    a = np.abs(v, out=work)
+    a += np.float32(1e-12)  # no 0 ** (p - 1): no inf to clean up afterwards
+    c = np.float32(t ** (2 - p))
+    if out is None:
+        out = np.empty_like(v)
+    sign = np.signbit(v)
+    if p == 1.0:
+        np.subtract(a, c, out=out)
+    else:
+        cut = np.sqrt(a, out=out) if p == 0.5 else np.power(a, np.float32(1 - p), out=out)
+        np.divide(c, cut, out=cut)
+        np.subtract(a, cut, out=out)
+    np.maximum(out, 0, out=out)
+    np.negative(out, out=out, where=sign)
+    return out
 
 
 def spectra(kernel: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -53,20 +70,46 @@ def deconvolve_channel(y: np.ndarray, kernel: np.ndarray, lam: float, p: float =
 def deconvolve_channel_steps(y: np.ndarray, kernel: np.ndarray, lam: float, p: float = 0.8, spec=None):
     """Generator form: yields after each of the HQS_STEPS half-quadratic steps (a big
     photo's cancel is then heard within one step), returns the channel. float32 FFTs:
-    twice as fast as float64 and far below the 8-bit output's precision."""
+    twice as fast as float64 and far below the 8-bit output's precision. The gradient
+    buffers are reused from step to step."""
     shape = y.shape
     y = y.astype(np.float32, copy=False)
     K, den_k, den_d = spec if spec is not None else spectra(kernel, shape)
     num_k = np.conj(K) * rfft2(y)
+    h, v, work = (np.empty(shape, np.float32) for _ in range(3))
     x = y
     for i in range(HQS_STEPS):
         beta = lam * BETA_START * BETA_STEP ** i
-        h, v = grad(x)
+        _grad_into(x, h, v)
         t = lam / (2 * beta)
-        h, v = shrink(h, t, p), shrink(v, t, p)
-        x = irfft2((num_k + np.float32(beta) * rfft2(grad_adjoint(h, v))) / (den_k + np.float32(beta) * den_d), shape)
+        shrink(h, t, p, out=h, work=work)
+        shrink(v, t, p, out=v, work=work)
+        _grad_adjoint_into(h, v, work)
+        f = rfft2(work)
+        f *= np.float32(beta)
+        f += num_k
+        f /= den_k + np.float32(beta) * den_d
+        x = irfft2(f, shape)
         yield i + 1
     return x
+
+
+def _grad_into(x: np.ndarray, h: np.ndarray, v: np.ndarray) -> None:
+    """Circular forward differences of x into h (along x) and v (along y), no new arrays."""
+    np.subtract(x[:, 1:], x[:, :-1], out=h[:, :-1])
+    np.subtract(x[:, 0], x[:, -1], out=h[:, -1])
+    np.subtract(x[1:], x[:-1], out=v[:-1])
+    np.subtract(x[0], x[-1], out=v[-1])
+
+
+def _grad_adjoint_into(h: np.ndarray, v: np.ndarray, out: np.ndarray) -> None:
+    """Dx^T h + Dy^T v (as fft.grad_adjoint) into out."""
+    np.subtract(h[:, :-1], h[:, 1:], out=out[:, 1:])
+    np.subtract(h[:, -1], h[:, 0], out=out[:, 0])
+    out[1:] += v[:-1]
+    out[1:] -= v[1:]
+    out[0] += v[-1]
+    out[0] -= v[0]
 
 
 def tikhonov_channel(y: np.ndarray, kernel: np.ndarray, lam: float, spec=None) -> np.ndarray:
@@ -81,7 +124,7 @@ def tikhonov_channel(y: np.ndarray, kernel: np.ndarray, lam: float, spec=None) -
 @dataclass
 class Prepared:
     """A photo padded for the FFT, with what every channel's solve shares."""
-    padded: np.ndarray          # Hp x Wp x C
+    padded: np.ndarray          # C x Hp x Wp
     kernel: np.ndarray
     pad: int
     size: tuple[int, int]       # the photo's (h, w)
@@ -103,11 +146,15 @@ def prepare_channels(image: np.ndarray, kernel: np.ndarray, saturation: float | 
         if clipped is None:
             clipped = (img >= saturation).any(axis=2) if img.ndim == 3 else img >= saturation
         if clipped.mean() >= 1e-4:  # a few hot pixels are not worth the second solve
+            # within about a kernel's reach of a clipped pixel, softly: two box filters
+            # (running sums, so the cost does not grow with a 150 px kernel)
             r = kernel.shape[0]
-            near = ndimage.binary_dilation(clipped, structure=np.ones((3, 3)), iterations=max(1, r // 2))
-            near = ndimage.gaussian_filter(near.astype(np.float32), sigma=max(1.0, r / 4))
+            near = ndimage.uniform_filter(clipped.astype(np.float32), size=r) > 0
+            near = ndimage.uniform_filter(near.astype(np.float32), size=max(3, r // 2))
     img3 = img if img.ndim == 3 else img[..., None]
-    return Prepared(pad_periodic(img3, pad, shape), kernel, pad, (h, w), near, spectra(kernel, shape))
+    # channel-first: each channel's FFT then reads one contiguous plane
+    planes = np.stack([pad_periodic(np.ascontiguousarray(img3[..., c]), pad, shape) for c in range(img3.shape[2])])
+    return Prepared(planes, kernel, pad, (h, w), near, spectra(kernel, shape))
 
 
 def deconvolve_prepared(prep: Prepared, channel: int, lam: float, p: float = 0.8,
@@ -127,7 +174,7 @@ def deconvolve_prepared_steps(prep: Prepared, channel: int, lam: float, p: float
     one when `fast`), returns the channel."""
     h, w = prep.size
     pad = prep.pad
-    y = prep.padded[..., channel]
+    y = prep.padded[channel]
     if fast:  # already smooth: no halo treatment needed
         yield 1
         return tikhonov_channel(y, prep.kernel, lam * 10, prep.spec)[pad:pad + h, pad:pad + w]
@@ -143,5 +190,5 @@ def deconvolve(image: np.ndarray, kernel: np.ndarray, lam: float, p: float = 0.8
     """HxW or HxWxC float image and a kernel -> the deconvolved image, same shape."""
     img = np.asarray(image, np.float32)
     prep = prepare_channels(img, kernel, saturation)
-    out = np.stack([deconvolve_prepared(prep, c, lam, p) for c in range(prep.padded.shape[2])], axis=-1)
+    out = np.stack([deconvolve_prepared(prep, c, lam, p) for c in range(prep.padded.shape[0])], axis=-1)
     return out[..., 0] if img.ndim == 2 else out
