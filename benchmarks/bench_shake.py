@@ -1,0 +1,58 @@
+"""Whole-process time of `deblur run --engine shake` on one photo (not a test; the figures
+are in docs/shake-reduction.md, issue 23's budget: <= 3 s for 1280x720, <= 10 s for
+12 megapixels, on two cores).
+
+    python benchmarks/bench_shake.py [PHOTO] [REPEATS]
+
+PHOTO defaults to ../shared/data/real_blur_only/SRN-Deblur__testing_set_01.png (a real
+1280x720 handheld photo). Its 12-megapixel case is the same photo upscaled to 4000x3000
+and saved as JPEG q92 (upscaling also scales its blur, ~70 px, as a 12 MP sensor would
+see the same shake). Each run is a fresh `deblur` process, as a user runs it: start-up,
+reading, estimation, deconvolution and writing included. Wall seconds and the CPU
+seconds of the child process (user + sys) are printed; run it with `uptime` load < 0.5.
+"""
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT = ROOT.parent / "shared/data/real_blur_only/SRN-Deblur__testing_set_01.png"
+DEBLUR = Path(sys.executable).with_name("deblur")
+
+
+def run_once(photo: Path, out: Path) -> tuple[float, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run([str(DEBLUR), "run", "-q", "--engine", "shake", str(photo), "-o", str(out), "--overwrite"],
+                   check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def main() -> None:
+    from PIL import Image
+    photo = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    print(f"load average {os.getloadavg()[0]:.2f} (quiet < 0.5)")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        big = tmp / "photo_12mp.jpg"
+        Image.open(photo).convert("RGB").resize((4000, 3000), Image.BICUBIC).save(big, quality=92)
+        for p in (photo, big):
+            w, h = Image.open(p).size
+            times = [run_once(p, tmp / "out") for _ in range(repeats)]
+            best = min(times)
+            med = sorted(times)[len(times) // 2]
+            print(f"{p.name} {w}x{h}: median {med[0]:.2f} s wall ({med[1]:.2f} CPU-s), best {best[0]:.2f} s "
+                  f"over {repeats} runs")
+
+
+if __name__ == "__main__":
+    main()
