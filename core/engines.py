@@ -16,6 +16,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from core.shake.steps import drive
 from core.shake.engine import DECONV_STEPS, PATH_FLAT, PATH_SHARP, PATH_UNSURE, ShakeOptions, ShakeReducer
 
 ENGINES = ("learned", "shake", "auto")
@@ -64,7 +65,7 @@ class AutoEngine:
         return self.shake.grid(height, width, tile)
 
     def deblur(self, image01: np.ndarray, tile: int | None = None, progress=None, cancel=None) -> np.ndarray:
-        return _drive(self.deblur_steps(image01, self.grid(*image01.shape[:2])), progress, cancel)
+        return drive(self.deblur_steps(image01, self.grid(*image01.shape[:2])), progress, cancel)
 
     def deblur_steps(self, image01: np.ndarray, grid=None) -> Iterator[tuple[int, int]]:
         report = yield from self.shake.estimate_steps(image01)
@@ -92,20 +93,6 @@ class AutoEngine:
 
 def report_steps(shake: ShakeReducer, h: int, w: int) -> int:
     return len(shake.grid(h, w))
-
-
-def _drive(steps, progress, cancel):
-    while True:
-        if cancel is not None and cancel():
-            steps.close()
-            from core.inference.tiling import Cancelled
-            raise Cancelled()
-        try:
-            done, total = next(steps)
-        except StopIteration as stop:
-            return stop.value
-        if progress is not None:
-            progress(done, total)
 
 
 def make_engine(engine: str = "learned", model: str | Path | None = None, device: str = "auto",

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from core.shake.steps import drive
 from core.shake.fft import centred_otf, good_shape, grad, grad_adjoint, grad_otfs, irfft2, pad_periodic, rfft2
 
 
@@ -59,12 +60,7 @@ HQS_STEPS = int(np.floor(np.log(BETA_END / BETA_START) / np.log(BETA_STEP) + 1e-
 
 def deconvolve_channel(y: np.ndarray, kernel: np.ndarray, lam: float, p: float = 0.8, spec=None) -> np.ndarray:
     """One channel, already padded to wrap smoothly. Same shape out."""
-    steps = deconvolve_channel_steps(y, kernel, lam, p, spec)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as stop:
-            return stop.value
+    return drive(deconvolve_channel_steps(y, kernel, lam, p, spec))
 
 
 def deconvolve_channel_steps(y: np.ndarray, kernel: np.ndarray, lam: float, p: float = 0.8, spec=None):
@@ -161,12 +157,7 @@ def deconvolve_prepared(prep: Prepared, channel: int, lam: float, p: float = 0.8
                         fast: bool = False) -> np.ndarray:
     """One channel of a prepared photo, deconvolved and cut back to the photo's size.
     `fast`: the quadratic prior in one FFT division instead of the hyper-Laplacian."""
-    steps = deconvolve_prepared_steps(prep, channel, lam, p, fast)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as stop:
-            return stop.value
+    return drive(deconvolve_prepared_steps(prep, channel, lam, p, fast))
 
 
 def deconvolve_prepared_steps(prep: Prepared, channel: int, lam: float, p: float = 0.8, fast: bool = False):

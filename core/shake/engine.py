@@ -13,11 +13,11 @@ so batch deblurring, evaluation and the app run it unchanged. Per photo:
 2. blind kernel estimation on that region (`core.shake.kernel`), the kernel scaled
    back to full resolution and centred on its centroid, so the result does not move;
 3. a verdict: a kernel that is nearly a point means a sharp photo, returned unchanged;
-   a kernel that does not look like a camera path (mass spread into many blobs, or a
-   weak fit) is unreliable and the photo is returned unchanged too (`auto` then uses
-   the learned model); otherwise
-4. hyper-Laplacian deconvolution of the full-resolution photo (`core.shake.deconv`),
-   per channel, with the prior's weight set from the noise level.
+   a kernel that a second, independent estimate does not reproduce is unreliable and
+   the photo is returned unchanged too (`auto` then uses the learned model); otherwise
+4. hyper-Laplacian deconvolution of the full-resolution photo's luma, a quadratic one
+   of its colour differences (`core.shake.deconv`), the prior's weight set from the
+   noise level.
 """
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from scipy import ndimage
 
 from core.shake.analysis import auto_kernel_size, best_region, noise_sigma
 from core.shake.deconv import HQS_STEPS, deconvolve_prepared_steps, prepare_channels
+from core.shake.steps import drive
 from core.shake.kernel import (KernelOptions, estimate_kernel_steps, kernel_similarity, pyramid_sizes,
                                resize_kernel)
 
@@ -43,8 +44,9 @@ REGION = 256          # side of the estimation window at the working scale
 SHARP_PATH = 3.5
 SHARP_PER_NOISE = 1.2
 # Confidence is the agreement (peak normalised cross-correlation) of two independent
-# estimates; below this the estimate is not trusted (chosen on the synthetic set: every
-# estimate that lost > 1 dB agreed < 0.72, none of those that gained > 1 dB did).
+# estimates; below this the estimate is not trusted. Chosen on the 42-pair synthetic set
+# (docs/shake-reduction.md): the three estimates that lost more than 1 dB agreed at
+# 0.68-0.73, the next lowest (0.74) gained 6 dB; the threshold errs on the safe side.
 MIN_CONFIDENCE = 0.75
 CHECK_SCALE = 0.7     # the cross-check estimates at this fraction of the working scale...
 CHECK_KERNEL = KernelOptions(lambda_grad=1e-2, gamma=8.0)  # ...with a stronger prior
@@ -189,17 +191,7 @@ class ShakeReducer:
         """HxWx3 float32 in [0, 1] -> the result, same shape (`self.last` says what ran).
         `cancel()` is polled between steps (each well under a second) and raises
         `core.inference.tiling.Cancelled`."""
-        steps = self.deblur_steps(image01, self.grid(*image01.shape[:2]))
-        while True:
-            if cancel is not None and cancel():
-                steps.close()
-                raise _cancelled()
-            try:
-                done, total = next(steps)
-            except StopIteration as stop:
-                return stop.value
-            if progress is not None:
-                progress(done, total)
+        return drive(self.deblur_steps(image01, self.grid(*image01.shape[:2])), progress, cancel)
 
     def deblur_steps(self, image01: np.ndarray, grid: ShakeSteps | None = None) -> Iterator[tuple[int, int]]:
         """Generator: yields (done, total) after each step, returns the image."""
@@ -210,15 +202,7 @@ class ShakeReducer:
 
     # ---- the two stages ------------------------------------------------------------
     def estimate(self, image01: np.ndarray, cancel: Callable[[], bool] | None = None) -> ShakeReport:
-        steps = self.estimate_steps(image01)
-        while True:
-            if cancel is not None and cancel():
-                steps.close()
-                raise _cancelled()
-            try:
-                next(steps)
-            except StopIteration as stop:
-                return stop.value
+        return drive(self.estimate_steps(image01), cancel=cancel)
 
     def estimate_steps(self, image01: np.ndarray) -> Iterator[tuple[int, int]]:
         """Generator: noise, region, kernel and verdict for a photo; returns a ShakeReport
@@ -356,11 +340,6 @@ class _Background:
 
     def stop(self):
         self._stop.set()
-
-
-def _cancelled():
-    from core.inference.tiling import Cancelled
-    return Cancelled()
 
 
 def _check(image01: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ from typing import Callable
 import numpy as np
 from scipy import ndimage
 
+from core.shake.steps import drive
 from core.shake.fft import good_shape, grad, grad_adjoint, grad_otfs, irfft2, otf2psf, pad_periodic, psf2otf, rfft2
 
 
@@ -242,26 +243,12 @@ def pyramid_sizes(ksize: int, min_size: int) -> list[int]:
     return sizes[::-1]
 
 
-class Stop(Exception):
-    """Raised inside estimation when the caller's cancel() says so."""
-
-
 def estimate_kernel(grey: np.ndarray, opts: KernelOptions = KernelOptions(),
                     cancel: Callable[[], bool] | None = None,
                     progress: Callable[[int, int], None] | None = None) -> np.ndarray:
     """ksize x ksize kernel (sums to 1, centred) for a grey float image in [0, 1].
-    `cancel()` is polled between steps (raises Stop); `progress(done, total)` after each."""
-    gen = estimate_kernel_steps(grey, opts)
-    while True:
-        if cancel is not None and cancel():
-            gen.close()
-            raise Stop()
-        try:
-            done, total = next(gen)
-        except StopIteration as stop:
-            return stop.value
-        if progress is not None:
-            progress(done, total)
+    `cancel()` is polled between steps (raises Cancelled); `progress(done, total)` after each."""
+    return drive(estimate_kernel_steps(grey, opts), progress, cancel)
 
 
 def kernel_similarity(a: np.ndarray, b: np.ndarray) -> float:

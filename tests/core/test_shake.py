@@ -130,9 +130,9 @@ def test_a_sharp_photo_comes_back_unchanged_from_shake_and_auto():
     assert psnr(out, photo) >= 40
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: asked for kernels up to 21 px, the estimator finds a "
-                   "spurious ~8x7 px kernel in this sharp scene (2nd-moment radius 1.81 px > SHARP_EXTENT 1.3) "
-                   "with confidence 1.00, so the sharp photo is deconvolved (PSNR vs itself ~21 dB)")
+@pytest.mark.xfail(strict=True, reason="known limit (docs/shake-reduction.md): asked for kernels up to 21 px, "
+                   "the estimator finds a spurious ~6 px blur path in this clean synthetic sharp scene and the "
+                   "cross-check reproduces it (confidence 0.81), so the sharp photo is deconvolved")
 def test_a_sharp_photo_comes_back_unchanged_with_a_larger_kernel_window():
     photo = rgb(scene(128, 5))
     engine = ShakeReducer(ShakeOptions(kernel_size=21))
