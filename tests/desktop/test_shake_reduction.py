@@ -158,6 +158,11 @@ def test_shake_batch_writes_a_sharper_photo_and_shows_its_kernel(qtbot, tab, tmp
     qtbot.waitUntil(lambda: not inset.isVisible(), timeout=10_000)
 
 
+def _steps_done(text: str) -> int:
+    head = text.split("/")[0]
+    return int(head) if head.isdigit() else 0
+
+
 def test_cancel_in_the_middle_of_a_kernel_estimate(qtbot, tab, tmp_path, monkeypatch):
     import core.shake.engine as shake_engine
 
@@ -179,7 +184,9 @@ def test_cancel_in_the_middle_of_a_kernel_estimate(qtbot, tab, tmp_path, monkeyp
     tab.engine.set_engine("shake")
     add_and_wait(qtbot, tab, src, rows=1)
     tab.start_btn.click()
-    qtbot.waitUntil(lambda: status(tab, "shaken.png")[1].startswith("2/"), timeout=20_000)
+    # inside the estimate: two steps or more done (the count is the sum of the main and
+    # the cross-check estimate's steps, so it may pass 2 without showing it)
+    qtbot.waitUntil(lambda: _steps_done(status(tab, "shaken.png")[1]) >= 2, timeout=20_000)
     t0 = time.perf_counter()
     tab.cancel_btn.click()
     assert "step" in tab.summary.text()
