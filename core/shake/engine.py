@@ -73,7 +73,7 @@ class ShakeReport:
     kernel: np.ndarray                 # full-resolution kernel, sums to 1, centred
     kernel_size: int                   # its window side in px
     extent_px: float                   # length of the blur path (px, full resolution)
-    confidence: float                  # 0..1, how much the estimate looks like real shake
+    confidence: float                  # 0..1, agreement of two independent estimates (kernel_similarity)
     noise: float                       # noise sigma in [0, 1] units
     scale: float                       # working scale of the estimate
     region: tuple[int, int, int, int]  # (y, x, h, w) at full resolution
