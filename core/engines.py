@@ -96,13 +96,16 @@ def report_steps(shake: ShakeReducer, h: int, w: int) -> int:
 
 
 def make_engine(engine: str = "learned", model: str | Path | None = None, device: str = "auto",
-                precision: str | None = None, shake: ShakeOptions | None = None, backend: str = "torch"):
+                precision: str | None = None, shake: ShakeOptions | None = None, backend: str = "torch",
+                learned: Callable[[], object] | None = None):
     """An object with a Deblurrer's interface (describe, grid, deblur_steps, deblur) for
-    the engine named; learned models load from `model` (None: the shipped default)."""
+    the engine named; learned models load from `model` (None: the shipped default).
+    `learned`: how auto gets its fallback model (e.g. the app's cache of loaded models);
+    by default it loads `model` the first time a photo needs it."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)} (got {engine!r})")
 
-    def learned():
+    def load_learned():
         if backend == "onnxruntime":
             from core.onnx_export import onnx_deblurrer
             return onnx_deblurrer(model)
@@ -110,11 +113,11 @@ def make_engine(engine: str = "learned", model: str | Path | None = None, device
         return Deblurrer.from_file(resolve_model(model), device=device, precision=precision)
 
     if engine == "learned":
-        return learned()
+        return load_learned()
     reducer = ShakeReducer(shake)
     if engine == "shake":
         return reducer
-    return AutoEngine(reducer, learned)
+    return AutoEngine(reducer, learned or load_learned)
 
 
 __all__ = ["ENGINES", "ENGINE_HELP", "AutoEngine", "make_engine", "PATH_LEARNED", "PATH_SHARP", "PATH_UNSURE"]

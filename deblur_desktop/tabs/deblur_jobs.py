@@ -115,31 +115,30 @@ def expand_paths(paths: list[str], known: set[str] | frozenset = frozenset()) ->
 
 
 # ---- models --------------------------------------------------------------------------
-_cache: dict[tuple[str, str, str, str], object] = {}
+_cache: dict[tuple[str, str], object] = {}
 _cache_lock = threading.Lock()
 
 
 def get_deblurrer(model: str | Path | None, device: str, ensemble: int = 1, engine: str = "learned",
                   shake=None):
-    """The engine (core.engines.make_engine), kept for the next batch or crop (only the
-    latest one: a model may hold GPU memory); another ensemble setting shares its weights.
-    `shake`: core.shake.ShakeOptions (None: automatic). Shake and auto engines come back
-    with their own per-photo report (`.last`), so a preview beside a batch cannot swap
-    the batch's kernel; auto's copies share its loaded fallback model."""
-    from core.engines import AutoEngine, make_engine
-    from core.shake import ShakeReducer
+    """The engine for a batch or crop (core.engines). Only the learned model is worth
+    keeping (only the latest one: it may hold GPU memory), and auto's fallback is that
+    same cached model, loaded when a photo first needs it; shake reduction holds no
+    weights, so each call gets a fresh one with its own per-photo report (`.last`), and
+    a preview beside a batch cannot swap the batch's kernel. `shake`:
+    core.shake.ShakeOptions (None: automatic)."""
+    from core.engines import make_engine
 
-    key = (engine, str(model) if engine != "shake" else "", device, repr(shake))
-    with _cache_lock:
-        if key not in _cache:
-            _cache.clear()
-            # late import inside make_engine: torch start-up stays off the GUI thread
-            _cache[key] = make_engine(engine, model, device, shake=shake)
-        d = _cache[key]
-    if isinstance(d, ShakeReducer):
-        d = ShakeReducer(d.options)
-    elif isinstance(d, AutoEngine):  # its fallback model loads once, into the cached one
-        d = AutoEngine(ShakeReducer(d.shake.options), d.learned)
+    def learned():
+        key = (str(model), device)
+        with _cache_lock:
+            if key not in _cache:
+                _cache.clear()
+                # late import inside make_engine: torch start-up stays off the GUI thread
+                _cache[key] = make_engine("learned", model, device)
+            return _cache[key]
+
+    d = learned() if engine == "learned" else make_engine(engine, model, device, shake=shake, learned=learned)
     return d.with_ensemble(ensemble)  # shake and auto: ValueError unless 1
 
 

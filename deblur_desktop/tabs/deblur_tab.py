@@ -548,8 +548,8 @@ class DeblurTab(QWidget):
                 self.t_first = time.perf_counter()
             self.cur_px = ev.width * ev.height
             self.queue.set_status(ev.path, "running", f"0/{ev.tiles} {self._unit}s", out_path=ev.out_path)
-            if self.queue.get(ev.path):
-                self.queue.get(ev.path).kernel = None  # the new run's kernel, or none (learned)
+            if (item := self.queue.get(ev.path)) is not None:
+                item.kernel = None  # the new run's kernel, or none (learned)
             self.photo_bar.setRange(0, ev.tiles)
             self.photo_bar.setValue(0)
             self.photo_bar.setFormat(f"{Path(ev.path).name}: {self._unit} %v of %m")
@@ -559,8 +559,8 @@ class DeblurTab(QWidget):
             self.queue.set_status(ev.path, "running", f"{ev.tiles_done}/{ev.tiles} {self._unit}s")
             self._progress(self.done_px + self.cur_px * ev.tiles_done / ev.tiles)
         elif isinstance(ev, KernelEstimated):
-            if self.queue.get(ev.path):
-                self.queue.get(ev.path).kernel = ev
+            if (item := self.queue.get(ev.path)) is not None:
+                item.kernel = ev
         elif isinstance(ev, FileDone):
             self.done_px += self.cur_px
             self.n_finished += 1
