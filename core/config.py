@@ -43,6 +43,11 @@ class DataConfig:
     # Training crops drawn from each photo per epoch. A few dozen photos on a fast GPU
     # would otherwise make epochs of one step, spent mostly on validation and saving.
     repeat: int = 1
+    # Kernel-aware refiner (core.data.refine_pairs): share of training pairs deconvolved
+    # with the real estimator's kernel instead of a perturbed true one, and how many
+    # such pairs are made (~1 s each) before they are reused.
+    refine_estimator_share: float = 0.1
+    refine_estimator_pool: int = 256
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from core.shake.steps import drive
-from core.shake.engine import DECONV_STEPS, PATH_FLAT, PATH_SHARP, PATH_UNSURE, ShakeOptions, ShakeReducer
+from core.shake.engine import PATH_FLAT, PATH_SHARP, PATH_UNSURE, ShakeOptions, ShakeReducer
 
 ENGINES = ("learned", "shake", "auto")
 ENGINE_HELP = {
@@ -71,7 +71,7 @@ class AutoEngine:
         report = yield from self.shake.estimate_steps(image01)
         if report.deconvolved:
             self.last_path = report.path
-            return (yield from self.shake.deconvolve_steps(image01, report))
+            return (yield from self.shake.restore_steps(image01, report))
         if report.path in (PATH_SHARP, PATH_FLAT):  # nothing to repair: no model either
             self.last_path = report.path
             return np.ascontiguousarray(image01, dtype=np.float32)
@@ -79,8 +79,9 @@ class AutoEngine:
         report.path = PATH_LEARNED
         d = self.learned()
         h, w = image01.shape[:2]
-        total = len(grid) if grid is not None else report_steps(self.shake, h, w)
-        base = total - DECONV_STEPS
+        grid = grid if grid is not None else self.shake.grid(h, w)
+        total, base = len(grid), grid.estimate
+        span = total - base
         learned_grid = d.grid(h, w, None)
         gen = d.deblur_steps(image01, learned_grid)
         while True:
@@ -88,20 +89,18 @@ class AutoEngine:
                 k, n = next(gen)
             except StopIteration as stop:
                 return stop.value
-            yield base + int(DECONV_STEPS * k / max(n, 1)), total
-
-
-def report_steps(shake: ShakeReducer, h: int, w: int) -> int:
-    return len(shake.grid(h, w))
+            yield base + int(span * k / max(n, 1)), total
 
 
 def make_engine(engine: str = "learned", model: str | Path | None = None, device: str = "auto",
                 precision: str | None = None, shake: ShakeOptions | None = None, backend: str = "torch",
-                learned: Callable[[], object] | None = None):
+                learned: Callable[[], object] | None = None, refiner: str | Path | bool | None = True):
     """An object with a Deblurrer's interface (describe, grid, deblur_steps, deblur) for
     the engine named; learned models load from `model` (None: the shipped default).
     `learned`: how auto gets its fallback model (e.g. the app's cache of loaded models);
-    by default it loads `model` the first time a photo needs it."""
+    by default it loads `model` the first time a photo needs it.
+    `refiner` (shake and auto): True = the shipped kernel-aware model when installed,
+    a path or name = that model, False/None = the deconvolution alone."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)} (got {engine!r})")
 
@@ -114,10 +113,25 @@ def make_engine(engine: str = "learned", model: str | Path | None = None, device
 
     if engine == "learned":
         return load_learned()
-    reducer = ShakeReducer(shake)
+    reducer = ShakeReducer(shake, load_refiner(refiner, device, precision))
     if engine == "shake":
         return reducer
     return AutoEngine(reducer, learned or load_learned)
+
+
+def load_refiner(refiner: str | Path | bool | None, device: str = "auto", precision: str | None = None):
+    """The kernel-aware model for shake reduction's last stage, or None (see make_engine)."""
+    if refiner is None or refiner is False:
+        return None
+    from core.inference.refine import Refiner, default_refiner_path  # torch: only with a refiner
+    if refiner is True:
+        path = default_refiner_path()
+        if not path.is_file():  # a build without it deconvolves only
+            return None
+    else:
+        from core.inference import resolve_model
+        path = resolve_model(refiner)
+    return Refiner.from_file(path, device=device, precision=precision)
 
 
 __all__ = ["ENGINES", "ENGINE_HELP", "AutoEngine", "make_engine", "PATH_LEARNED", "PATH_SHARP", "PATH_UNSURE"]

@@ -83,7 +83,8 @@ class Validated(Event):
 
 @dataclass(frozen=True)
 class Sample(Event):
-    """A few fixed validation images: blurred | generated | sharp, uint8 HxWx3 arrays."""
+    """A few fixed validation images: blurred | generated | sharp, uint8 HxWx3 arrays
+    (blurred | deconvolved | refined | sharp for a kernel-aware model)."""
     epoch: int
     triplets: list = field(default_factory=list)
 

@@ -6,7 +6,7 @@ import signal
 import time
 from pathlib import Path
 
-from core.cli.shake_args import ENGINES, add_shake_options, shake_options
+from core.cli.shake_args import ENGINES, add_shake_options, refiner_choice, shake_options
 from core.paths import user_data_dir
 
 
@@ -94,8 +94,10 @@ def run(args: argparse.Namespace) -> int:
     for engine in (e for e in engines if e != "learned"):
         from core.engines import make_engine
         eng = make_engine(engine, args.model[0] if args.model else None, args.device or "auto",
-                          shake=shake_options(args), backend=args.backend)
-        models.append(EvalModel(eng.name if engine == "shake" else "auto (shake reduction, else learned)",
+                          shake=shake_options(args), backend=args.backend, refiner=refiner_choice(args))
+        refined = (eng if engine == "shake" else eng.shake).refiner is not None
+        label = "shake reduction" if engine == "shake" else "auto (shake reduction, else learned)"
+        models.append(EvalModel(label.replace("reduction", "reduction + refiner", 1) if refined else label,
                                 eng.deblur, engine))
     ev = Evaluation(args.data, models, shift=args.shift, y_channel=args.y_channel,
                     split=args.split, limit=args.limit, save_images=args.save_images)

@@ -7,7 +7,7 @@ import sys
 import threading
 from pathlib import Path
 
-from core.cli.shake_args import ENGINE_HELP, ENGINES, add_shake_options, shake_options
+from core.cli.shake_args import ENGINE_HELP, ENGINES, add_shake_options, refiner_choice, shake_options
 
 
 def add_parser(sub) -> None:
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--ensemble is for learned models; use it with --engine learned")
     from core.engines import make_engine
     deblurrer = make_engine(args.engine, args.model, args.device, args.precision, shake_options(args),
-                            args.backend)
+                            args.backend, refiner=refiner_choice(args))
     deblurrer = deblurrer.with_ensemble(args.ensemble)
     if args.tile and args.tile < deblurrer.min_tile:
         raise CliError(f"--tile must be at least {deblurrer.min_tile} px (or 0 for the whole image)")

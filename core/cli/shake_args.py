@@ -5,7 +5,7 @@ import argparse
 
 from core.engines import ENGINE_HELP, ENGINES
 
-__all__ = ["ENGINES", "ENGINE_HELP", "add_shake_options", "shake_options", "parse_region"]
+__all__ = ["ENGINES", "ENGINE_HELP", "add_shake_options", "shake_options", "parse_region", "refiner_choice"]
 
 
 def add_shake_options(p: argparse.ArgumentParser) -> None:
@@ -21,6 +21,12 @@ def add_shake_options(p: argparse.ArgumentParser) -> None:
                         "smoother (default 1, set from each photo's noise)")
     g.add_argument("--linear", action="store_true",
                    help="deconvolve in linear light instead of the stored values")
+    g.add_argument("--no-refine", action="store_true",
+                   help="leave out the last stage, the kernel-aware model that cleans up the "
+                        "deconvolution (ringing, noise, kernel errors): the deconvolution alone")
+    g.add_argument("--refiner", metavar="MODEL",
+                   help="kernel-aware model for that last stage (file or library name; default: "
+                        "the shipped resources/models/refine.safetensors)")
 
 
 def parse_region(text: str) -> tuple[int, int, int, int]:
@@ -43,3 +49,11 @@ def shake_options(args: argparse.Namespace):
         raise CliError(f"--strength must be between 0.05 and 20 (got {args.strength})")
     return ShakeOptions(kernel_size=args.kernel_size, region=args.region, strength=args.strength,
                         linear=args.linear)
+
+
+def refiner_choice(args: argparse.Namespace):
+    """make_engine's `refiner`: False (--no-refine), a model (--refiner) or True (shipped)."""
+    if args.no_refine and args.refiner:
+        from core.cli import CliError
+        raise CliError("--no-refine and --refiner exclude each other")
+    return False if args.no_refine else (args.refiner or True)

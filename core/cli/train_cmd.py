@@ -19,8 +19,9 @@ def add_parser(sub) -> None:
     p.add_argument("--config", type=Path, help="start from a config.json (flags below override it)")
     p.add_argument("--preset", choices=PRESETS,
                    help="start from a named recipe: report (the report's, = defaults) or best "
-                        "(nafnet-s, Charbonnier + FFT, AdamW + cosine, EMA; --gan adds a light RaGAN-LS term); "
-                        "flags override it")
+                        "(nafnet-s, Charbonnier + FFT, AdamW + cosine, EMA; --gan adds a light RaGAN-LS term) "
+                        "or refine (the kernel-aware model that finishes shake reduction, on synthetic "
+                        "pairs from sharp photos); flags override it")
     p.add_argument("--model", help="registered model name (default: seed, the report's GAN)")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)

@@ -89,8 +89,17 @@ def _pad_to(t: torch.Tensor, size: int) -> torch.Tensor:
 class PairDataset(Dataset):
     """(blur, sharp) float tensors in [0, 1]; training crops or whole validation images."""
 
-    def __init__(self, pairs: list[ImagePair], cfg: DataConfig, train: bool, seed: int = 0):
+    def __init__(self, pairs: list[ImagePair], cfg: DataConfig, train: bool, seed: int = 0,
+                 kernel_aware: bool = False):
+        """`kernel_aware`: inputs are the blurred photo and its deconvolution stacked (6
+        channels), for the refiner (core.data.refine_pairs)."""
         self.pairs = list(pairs)
+        self.kernel_aware = kernel_aware
+        # refiner pairs with the real estimator in the loop: ~1 s each, so made once and
+        # reused (training); validation items are fixed, so each is made once (cache)
+        self._estimated: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self._cache: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+        self._deconvolved: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
         self.cfg = cfg
         self.train = train
         self.seed = seed
@@ -139,9 +148,16 @@ class PairDataset(Dataset):
         return downscale(blur, self.cfg.max_side), downscale(sharp, self.cfg.max_side)
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        if not self.train and i in self._cache:
+            return self._cache[i]
         rng = np.random.default_rng([self.seed, self.epoch if self.train else 0, i])
         crop = self.cfg.crop if self.train else (self.cfg.val_crop or 0)
         pair = self.photo(i)
+        if self.kernel_aware:
+            item = self._refine_item(pair, rng, crop)
+            if not self.train:
+                self._cache[i] = item
+            return item
         if crop and pair.blur is None:
             blur, sharp = self._synth_crop(pair, rng, crop)
         else:
@@ -160,6 +176,59 @@ class PairDataset(Dataset):
             if rng.random() < 0.5:
                 blur, sharp = blur.flip(-2), sharp.flip(-2)
         return blur.contiguous(), sharp.contiguous()
+
+    def _refine_item(self, pair: ImagePair, rng: np.random.Generator, crop: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(blurred + deconvolved, sharp) for the refiner. Sharp-only data: a synthetic
+        blur, deconvolved with a perturbed kernel or (a share of the time, and always for
+        validation, which should measure the real pipeline) the estimator's. Paired data:
+        the estimator's kernel for the real blurred photo."""
+        from core.data import refine_pairs as rp  # noqa: PLC0415 - only the refiner needs scipy's solver
+
+        if pair.blur is not None:
+            key = str(pair.blur)
+            if key not in self._deconvolved:  # the estimate for a real photo does not change
+                blur, sharp = self.load(pair, rng)
+                dec = rp.deconvolve_like_engine(blur, rp.estimated_kernel(blur, None))
+                self._deconvolved[key] = (rp.stack(blur, dec), sharp)
+            x, sharp = self._deconvolved[key]
+            if crop:
+                x, sharp = _pad_to(x, crop), _pad_to(sharp, crop)
+                h, w = sharp.shape[-2:]
+                y, x0 = ((int(rng.integers(0, h - crop + 1)), int(rng.integers(0, w - crop + 1))) if self.train
+                         else ((h - crop) // 2, (w - crop) // 2))
+                x, sharp = x[:, y:y + crop, x0:x0 + crop], sharp[:, y:y + crop, x0:x0 + crop]
+            return self._flip(x.contiguous(), sharp.contiguous(), rng)
+        estimator = not self.train or rng.random() < self.cfg.refine_estimator_share
+        if self.train and estimator and len(self._estimated) >= self.cfg.refine_estimator_pool:
+            x, sharp = self._estimated[int(rng.integers(len(self._estimated)))]
+            return self._flip(x, sharp, rng)
+        sharp = self._read_sharp(pair)
+        if crop:
+            sharp = _pad_to(sharp, crop)
+        h, w = sharp.shape[-2:]
+        c_h, c_w = (crop, crop) if crop else (h, w)
+        if self.train:
+            y, x0 = int(rng.integers(0, h - c_h + 1)), int(rng.integers(0, w - c_w + 1))
+        else:
+            y, x0 = (h - c_h) // 2, (w - c_w) // 2
+        m = self.cfg.synth_max_kernel
+        y0, x00 = max(0, y - m), max(0, x0 - m)
+        region = sharp[:, y0:y + c_h + m, x00:x0 + c_w + m]
+        blur, dec, region = rp.refine_pair(region, rng, self.cfg, estimator=estimator)
+        y, x0 = y - y0, x0 - x00
+        cut = (slice(None), slice(y, y + c_h), slice(x0, x0 + c_w))
+        x, sharp = rp.stack(blur[cut], dec[cut]).contiguous(), region[cut].contiguous()
+        if self.train and estimator:
+            self._estimated.append((x, sharp))
+        return self._flip(x, sharp, rng)
+
+    def _flip(self, x: torch.Tensor, sharp: torch.Tensor, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.train and self.cfg.flips:
+            if rng.random() < 0.5:
+                x, sharp = x.flip(-1), sharp.flip(-1)
+            if rng.random() < 0.5:
+                x, sharp = x.flip(-2), sharp.flip(-2)
+        return x.contiguous(), sharp.contiguous()
 
     def _synth_crop(self, pair: ImagePair, rng: np.random.Generator, crop: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Sharp-only data: choose the crop first, blur only it plus the margin the

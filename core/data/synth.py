@@ -218,14 +218,20 @@ def blur_tensor(sharp: torch.Tensor, rng: np.random.Generator, cfg) -> torch.Ten
     return degrade(sharp, random_kernel(rng, opts), rng, opts)
 
 
-def training_pair(sharp: torch.Tensor, rng: np.random.Generator, cfg) -> tuple[torch.Tensor, torch.Tensor]:
-    """(blurred, sharp) for a training crop: sometimes both made grey, then blurred."""
+def training_pair(sharp: torch.Tensor, rng: np.random.Generator, cfg,
+                  kernels: list | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(blurred, sharp) for a training crop: sometimes both made grey, then blurred.
+    `kernels`: a list the kernel used is appended to (the refiner's pairs need it)."""
     opts = options_from(cfg)
-    if rng.random() >= opts.grey_prob:
-        return degrade(sharp, random_kernel(rng, opts), rng, opts), sharp
+    grey = rng.random() < opts.grey_prob
+    k = random_kernel(rng, opts)
+    if kernels is not None:
+        kernels.append(k)
+    if not grey:
+        return degrade(sharp, k, rng, opts), sharp
     # a black-and-white photo is made grey after capture: its noise is grey too
     sharp = _grey(sharp)
-    return _grey(degrade(sharp, random_kernel(rng, opts), rng, opts)), sharp
+    return _grey(degrade(sharp, k, rng, opts)), sharp
 
 
 def _grey(x: torch.Tensor) -> torch.Tensor:

@@ -199,7 +199,8 @@ class Deblurrer:
             handles = [m.register_forward_hook(hook) for m in leaves]
             try:
                 s = 4 * self.align
-                self._run_once(np.zeros((s, s, 3), np.float32))  # views run one after another
+                # the refiner takes blurred + deconvolved
+                self._run_once(np.zeros((s, s, self.spec.input_channels), np.float32))  # views run one after another
             finally:
                 for h in handles:
                     h.remove()

@@ -121,10 +121,12 @@ def iter_tiled(fn: Callable[[np.ndarray], np.ndarray], image: np.ndarray,
         out = np.ascontiguousarray(fn(grid.crop(image, 0, 0))[:h, :w], dtype=np.float32)
         yield 1, 1
         return out
-    acc = np.zeros((h, w, image.shape[2]), dtype=np.float32)
+    acc = None  # as many channels as fn returns (the refiner takes 6 and returns 3)
     wsum = np.zeros((h, w, 1), dtype=np.float32)
     for i, (y, x, weight) in enumerate(grid.tiles()):
         out = fn(grid.crop(image, y, x))
+        if acc is None:
+            acc = np.zeros((h, w, out.shape[2]), dtype=np.float32)
         hh, ww = weight.shape
         acc[y:y + hh, x:x + ww] += out[:hh, :ww] * weight[..., None]
         wsum[y:y + hh, x:x + ww] += weight[..., None]

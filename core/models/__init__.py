@@ -25,6 +25,13 @@ class ModelSpec:
     value_range: str = "unit"  # "unit": [0,1] in and out; "tanh": [-1,1] in and out
     size_multiple: int = 1  # H and W the generator needs (callers pad); 1 = any size
     default_options: dict[str, Any] = field(default_factory=dict)
+    # Kernel-aware (the refiner): its input is the blurred photo and its deconvolution
+    # with the estimated kernel stacked (6 channels), not the blurred photo alone.
+    kernel_aware: bool = False
+
+    @property
+    def input_channels(self) -> int:
+        return 6 if self.kernel_aware else 3
 
     def to_model(self, x01: torch.Tensor) -> torch.Tensor:
         return x01 * 2 - 1 if self.value_range == "tanh" else x01
@@ -85,6 +92,25 @@ def _register_nafnet(name: str, description: str) -> None:
 _register_nafnet("nafnet-s", "NAFNet-style U-Net sized for a laptop CPU (~1 s per 720p frame), PatchGAN D")
 _register_nafnet("nafnet-m", "NAFNet U-Net, width 32, 8 blocks at the lowest level (GPU), PatchGAN D")
 _register_nafnet("nafnet-l", "NAFNet-GoPro-width32 as published, 17 M parameters (GPU), PatchGAN D")
+
+
+def _register_refine() -> None:
+    from core.models.blocks import PatchDiscriminator
+    from core.models.refine import RefineUNet
+
+    register(ModelSpec(
+        name="refine",
+        description="Kernel-aware refiner: cleans up shake reduction's deconvolution (ringing, noise, "
+                    "kernel errors); input blurred + deconvolved; PatchGAN D",
+        build_generator=lambda **o: RefineUNet(**o),
+        build_discriminator=lambda **o: PatchDiscriminator(**o),
+        value_range="unit", size_multiple=1,  # pads to its own multiple inside
+        default_options={"width": 24, "blocks": [1, 1, 2], "middle_blocks": 2},
+        kernel_aware=True,
+    ))
+
+
+_register_refine()
 
 
 class UnknownModelError(KeyError):

@@ -79,6 +79,7 @@ class ShakeReport:
     region: tuple[int, int, int, int]  # (y, x, h, w) at full resolution
     path: str = PATH_DECONVOLVED
     seconds: float = 0.0
+    refined: bool = False              # the kernel-aware model cleaned up the deconvolution
 
     @property
     def deconvolved(self) -> bool:
@@ -86,7 +87,8 @@ class ShakeReport:
 
     def __str__(self) -> str:
         return (f"kernel {self.kernel_size} px (blur path ~{self.extent_px:.0f} px), confidence "
-                f"{self.confidence:.2f}, noise {self.noise * 255:.1f}/255: {self.path}")
+                f"{self.confidence:.2f}, noise {self.noise * 255:.1f}/255: {self.path}"
+                + (" + refined" if self.refined else ""))
 
 
 # deconvolution's progress steps: the luma's half-quadratic steps, then one per colour channel
@@ -98,9 +100,10 @@ class ShakeSteps:
     """The engine's 'grid': how many progress steps a photo takes (len)."""
     estimate: int
     deconvolve: int = DECONV_STEPS
+    refine: int = 0  # the refiner's tiles
 
     def __len__(self) -> int:
-        return self.estimate + self.deconvolve
+        return self.estimate + self.deconvolve + self.refine
 
 
 @dataclass
@@ -163,6 +166,30 @@ def kernel_extent(k: np.ndarray) -> float:
     return float(math.sqrt(((ys - cy) ** 2 * k + (xs - cx) ** 2 * k).sum() / s))
 
 
+def deconvolve_rgb_steps(img: np.ndarray, kernel: np.ndarray, lam: float, p: float = 0.8,
+                         linear: bool = False) -> Iterator[int]:
+    """Generator: an sRGB HxWx3 photo in [0, 1] deconvolved with `kernel` (DECONV_STEPS
+    yields), returns it. Luma gets the hyper-Laplacian solve; the two colour differences,
+    where the eye (and PSNR) sees far less detail, one FFT division each: ~2.5x less
+    time. The engine and the refiner's training pairs both deconvolve through here, so
+    the model learns to repair exactly what the engine leaves."""
+    h, w = img.shape[:2]
+    data = srgb_to_linear(img) if linear else np.asarray(img, np.float32)
+    prep = prepare_channels(rgb_to_ycc(data), kernel, clipped=(img >= 0.98).any(axis=2))
+    ycc = np.empty((h, w, 3), np.float32)
+    for ch in range(3):
+        ycc[..., ch] = yield from deconvolve_prepared_steps(prep, ch, lam, p, fast=ch > 0)
+    out = ycc_to_rgb(ycc)
+    out = linear_to_srgb(out) if linear else np.clip(out, 0, 1)
+    return out.astype(np.float32)
+
+
+def deconvolve_rgb(img: np.ndarray, kernel: np.ndarray, noise: float, strength: float = 1.0,
+                   p: float = 0.8, linear: bool = False) -> np.ndarray:
+    """`deconvolve_rgb_steps` run to the end, the prior's weight from the noise sigma."""
+    return drive(deconvolve_rgb_steps(img, kernel, prior_weight(noise) * strength, p, linear))
+
+
 class ShakeReducer:
     """Kernel estimation + deconvolution, with the interface of a `Deblurrer`."""
 
@@ -170,14 +197,18 @@ class ShakeReducer:
     min_tile = 0
     context = 0
 
-    def __init__(self, options: ShakeOptions | None = None):
+    def __init__(self, options: ShakeOptions | None = None, refiner=None):
+        """`refiner`: a `core.inference.refine.Refiner` (the kernel-aware model) run on
+        every deconvolved photo; None: the deconvolution is the result."""
         self.options = options or ShakeOptions()
+        self.refiner = refiner
         self.last: ShakeReport | None = None
 
     def describe(self) -> str:
         o = self.options
         ks = f"kernel up to {o.kernel_size} px" if o.kernel_size else "kernel size from each photo"
-        return f"shake reduction ({ks}, {'linear light' if o.linear else 'stored values'})"
+        refined = f", {self.refiner.describe()}" if self.refiner is not None else ""
+        return f"shake reduction ({ks}, {'linear light' if o.linear else 'stored values'}{refined})"
 
     def with_ensemble(self, ensemble: int) -> "ShakeReducer":
         if ensemble != 1:
@@ -189,7 +220,8 @@ class ShakeReducer:
         kopts, sizes = self._kernel_options(height, width)[:2]
         ks2 = max(5, int(round(kopts.ksize * CHECK_SCALE)))
         check = len(pyramid_sizes(ks2 + 1 - ks2 % 2, kopts.min_level_size))
-        return ShakeSteps((len(sizes) + check) * kopts.iters)
+        refine = len(self.refiner.grid(height, width)) if self.refiner is not None else 0
+        return ShakeSteps((len(sizes) + check) * kopts.iters, refine=refine)
 
     def deblur(self, image01: np.ndarray, tile: int | None = None,
                progress: Callable[[int, int], None] | None = None,
@@ -204,7 +236,27 @@ class ShakeReducer:
         report = yield from self.estimate_steps(image01)
         if not report.deconvolved:
             return np.ascontiguousarray(image01, dtype=np.float32)
-        return (yield from self.deconvolve_steps(image01, report))
+        return (yield from self.restore_steps(image01, report))
+
+    def restore_steps(self, image01: np.ndarray, report: ShakeReport) -> Iterator[tuple[int, int]]:
+        """Generator: deconvolution with `report.kernel`, then the refiner if there is one."""
+        out = yield from self.deconvolve_steps(image01, report)
+        if self.refiner is None:
+            return out
+        t0 = time.perf_counter()
+        grid = self.grid(*image01.shape[:2])
+        base, total = len(grid) - grid.refine, len(grid)
+        steps = self.refiner.refine_steps(image01, out, self.refiner.grid(*image01.shape[:2]))
+        while True:
+            try:
+                k, _ = next(steps)
+            except StopIteration as stop:
+                out = stop.value
+                break
+            yield base + k, total
+        report.refined = True
+        report.seconds += time.perf_counter() - t0
+        return np.clip(out, 0, 1)
 
     # ---- the two stages ------------------------------------------------------------
     def estimate(self, image01: np.ndarray, cancel: Callable[[], bool] | None = None) -> ShakeReport:
@@ -285,29 +337,20 @@ class ShakeReducer:
         t0 = time.perf_counter()
         img = _check(image01)
         o = self.options
-        h, w = img.shape[:2]
-        total = len(self.grid(h, w))
-        done = total - DECONV_STEPS
-        data = srgb_to_linear(img) if o.linear else img.astype(np.float32)
+        grid = self.grid(*img.shape[:2])
+        total, done = len(grid), grid.estimate
         lam = prior_weight(report.noise) * o.strength
-        # Luma gets the hyper-Laplacian solve; the two colour differences, where the eye
-        # (and PSNR) sees far less detail, one FFT division each: ~2.5x less time.
-        prep = prepare_channels(rgb_to_ycc(data), report.kernel, clipped=(img >= 0.98).any(axis=2))
-        ycc = np.empty((h, w, 3), np.float32)
-        for ch in range(3):
-            steps = deconvolve_prepared_steps(prep, ch, lam, o.p, fast=ch > 0)
-            while True:
-                try:
-                    next(steps)
-                except StopIteration as stop:
-                    ycc[..., ch] = stop.value
-                    break
-                done += 1
-                yield done, total
-        out = ycc_to_rgb(ycc)
-        out = linear_to_srgb(out) if o.linear else np.clip(out, 0, 1)
+        steps = deconvolve_rgb_steps(img, report.kernel, lam, o.p, o.linear)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as stop:
+                out = stop.value
+                break
+            done += 1
+            yield done, total
         report.seconds += time.perf_counter() - t0
-        return out.astype(np.float32)
+        return out
 
     def _kernel_options(self, h: int, w: int):
         o = self.options

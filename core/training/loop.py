@@ -134,7 +134,9 @@ class Trainer:
         train, val = split_train_val(pairset, cfg.data.val_fraction, val_seed)
         if cfg.data.val_max_images:
             val = val[: cfg.data.val_max_images]
-        train_ds, val_ds = PairDataset(train, cfg.data, True, cfg.train.seed), PairDataset(val, cfg.data, False, cfg.train.seed)
+        aware = get_spec(cfg.model.name).kernel_aware
+        train_ds = PairDataset(train, cfg.data, True, cfg.train.seed, kernel_aware=aware)
+        val_ds = PairDataset(val, cfg.data, False, cfg.train.seed, kernel_aware=aware)
         train_ds.preload()  # small sharp-only folders: decode once, not for every crop
         return pairset, train_ds, val_ds
 
@@ -372,6 +374,8 @@ class Trainer:
             psnrs.append(psnr(o8, s8))
             ssims.append(ssim(o8, s8))
             if i < self.cfg.train.samples:
-                samples.append((to_uint8(blur[0].permute(1, 2, 0).cpu().numpy()), o8, s8))
+                # blurred | (deconvolved, for a kernel-aware model) | generated | sharp
+                inputs = [to_uint8(blur[0, c:c + 3].permute(1, 2, 0).cpu().numpy()) for c in range(0, blur.shape[1], 3)]
+                samples.append((*inputs, o8, s8))
         g.train()
         return float(np.mean(losses)), finite_mean(psnrs), float(np.mean(ssims)), samples
