@@ -146,7 +146,8 @@ class TrainTab(QWidget):
         for name in PRESETS:
             self.preset.addItem(f"Preset: {name}", name)
         self.preset.setToolTip("Fill the form with a named recipe (deblur train --preset): report = the "
-                               "report's GAN exactly; best = what the quality study measured to work best. "
+                               "report's GAN exactly; best = what the quality study measured to work best; "
+                               "refine = the kernel-aware model that finishes shake reduction. "
                                "The data folder and device are kept.")
         self.preset.setVisible(bool(PRESETS))
         self.from_dataset = QPushButton("Use the Dataset tab's folder")

@@ -1,4 +1,5 @@
-"""Sample previews: blurred | generated | sharp rows after each validation, with history.
+"""Sample previews: blurred | generated | sharp rows after each validation, with history
+(blurred | deconvolved | refined | sharp for the kernel-aware refiner).
 
 Each Sample event's images are downscaled once on arrival (a long run keeps every
 epoch's previews without holding full-size frames) and a slider walks back through
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QHBoxLayout, QSl
 from deblur_desktop.widgets.qimage import to_qimage
 
 COLUMNS = ("blurred", "generated", "sharp")
+REFINE_COLUMNS = ("blurred", "deconvolved", "refined", "sharp")  # a kernel-aware model's rows
 KEEP_SIDE = 320  # px kept per preview image (long side)
 
 
@@ -23,11 +25,9 @@ class SampleStrip(QWidget):
         self.index = -1
         self.grid = QGridLayout()
         self.grid.setSpacing(4)
-        for c, name in enumerate(COLUMNS):
-            h = QLabel(name)
-            h.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            self.grid.addWidget(h, 0, c)
+        self.headers: list[QLabel] = []
         self.cells: list[list[QLabel]] = []
+        self._set_columns(COLUMNS)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setEnabled(False)
         self.slider.setToolTip("Previews of earlier epochs")
@@ -67,6 +67,8 @@ class SampleStrip(QWidget):
             return
         self.index = i
         epoch, rows = self.history[i]
+        if rows:
+            self._set_columns(REFINE_COLUMNS if len(rows[0]) == len(REFINE_COLUMNS) else COLUMNS)
         self._ensure_rows(len(rows))
         for r, images in enumerate(rows):
             for c, img in enumerate(images):
@@ -74,13 +76,28 @@ class SampleStrip(QWidget):
         self._rescale()
         self.caption.setText(f"Epoch {epoch} ({i + 1} of {len(self.history)})")
 
+    def _set_columns(self, names: tuple[str, ...]) -> None:
+        """Header labels for `names`; the rows are rebuilt when the count changes."""
+        if [h.text() for h in self.headers] == list(names):
+            return
+        for h in self.headers:
+            h.deleteLater()
+        self.headers = []
+        for c, name in enumerate(names):
+            h = QLabel(name)
+            h.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.grid.addWidget(h, 0, c)
+            self.headers.append(h)
+        self.columns = names
+        self._ensure_rows(0)
+
     def _ensure_rows(self, n: int) -> None:
         while len(self.cells) > n:
             for lab in self.cells.pop():
                 lab.deleteLater()
         while len(self.cells) < n:
             row = []
-            for c in range(len(COLUMNS)):
+            for c in range(len(self.columns)):
                 lab = QLabel()
                 lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
                 lab.setMinimumSize(60, 40)
