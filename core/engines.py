@@ -109,7 +109,11 @@ def make_engine(engine: str = "learned", model: str | Path | None = None, device
             from core.onnx_export import onnx_deblurrer
             return onnx_deblurrer(model)
         from core.inference import Deblurrer, resolve_model  # torch: only when a model runs
-        return Deblurrer.from_file(resolve_model(model), device=device, precision=precision)
+        d = Deblurrer.from_file(resolve_model(model), device=device, precision=precision)
+        if d.spec.kernel_aware:
+            raise ValueError(f"{d.source}: a kernel-aware refiner finishes shake reduction and cannot "
+                             f"deblur alone; use it with the shake or auto engine (--refiner)")
+        return d
 
     if engine == "learned":
         return load_learned()

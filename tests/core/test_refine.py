@@ -169,3 +169,12 @@ def test_cli_refine_switch(tmp_path, capsys):
     assert main(["run", str(photo), "-o", str(tmp_path / "x"), "--engine", "shake", "--no-refine",
                  "--refiner", "m"]) == 2
     assert "exclude each other" in capsys.readouterr().err
+
+
+def test_a_refiner_given_as_the_learned_model_is_refused_with_a_reason(tmp_path, capsys):
+    photo = tmp_path / "photo.png"
+    Image.fromarray(np.full((40, 40, 3), 128, np.uint8)).save(photo)
+    path = _refiner_file(tmp_path, False)
+    assert main(["run", str(photo), "-o", str(tmp_path / "out"), "--model", str(path)]) == 2
+    assert "kernel-aware refiner" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "photo.png").exists()
