@@ -152,6 +152,11 @@ def run(args: argparse.Namespace) -> int:
         out = args.out or default_runs_dir() / f"{cfg.model.name}-{time.strftime('%Y%m%d-%H%M%S')}"
         if (Path(out) / "checkpoints" / "last.pt").exists():
             raise CliError(f"{out} already holds a run; use --resume to continue it or choose another --out")
+        from core.data.layouts import nested_hint
+
+        hint = nested_hint(cfg.data.root)  # the parent of a paired set would be read as sharp photos
+        if hint:
+            raise CliError(hint)
         trainer = Trainer(cfg, out)
 
     # First Ctrl+C asks the loop to checkpoint and stop; a second one aborts.

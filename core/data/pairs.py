@@ -8,6 +8,10 @@ Layouts:
 
 Discovery never raises on bad files: it returns the usable pairs plus a list of
 `Problem`s (unmatched names, size mismatches, unreadable images) for the user.
+A folder read as sharp-only that holds paired sets below it, or photos in a folder
+named like blurred ones (blur/, input/...), gets warnings in that list and the sets in
+`PairSet.nested` (core.data.layouts), so nobody trains on blurred photos as sharp ones
+without being told. A folder with no image at all says why in `PairSet.note`.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.data.imageio import ImageReadError, image_size, is_image_path
+from core.data.layouts import BLUR_NAMES, find_pair_sets, not_a_dataset_message, why_not_a_dataset
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class ImagePair:
 class Problem:
     path: Path
     message: str
+    warning: bool = False  # the data is usable but probably not what the user meant
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -46,6 +52,13 @@ class PairSet:
     layout: str  # "gopro" | "flat" | "realblur" | "sharp-only" | "empty"
     pairs: list[ImagePair] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    nested: list[Path] = field(default_factory=list)  # paired sets below a root that is not one
+    note: str = ""  # "empty" layout: what the folder holds instead of images
+
+    @property
+    def is_dataset(self) -> bool:
+        """False when nothing usable was recognised (the app keeps such folders out of Recent)."""
+        return self.layout != "empty"
 
     def splits(self) -> dict[str, list[ImagePair]]:
         out: dict[str, list[ImagePair]] = defaultdict(list)
@@ -54,10 +67,17 @@ class PairSet:
         return dict(out)
 
     def summary(self) -> str:
+        if not self.is_dataset:
+            return not_a_dataset_message(self.root, self.note or "no images found")
         counts = ", ".join(f"{k or 'all'}: {len(v)}" for k, v in sorted(self.splits().items()))
         s = f"{self.root}: {self.layout} layout, {len(self.pairs)} usable pairs ({counts or 'none'})"
-        if self.problems:
-            s += f", {len(self.problems)} problem(s)"
+        warnings = sum(p.warning for p in self.problems)
+        if len(self.problems) > warnings:
+            s += f", {len(self.problems) - warnings} problem(s)"
+        if warnings:
+            s += f", {warnings} warning(s)"
+        if self.nested:
+            s += f"; paired set(s) below it: {', '.join(str(p.relative_to(self.root)) for p in self.nested[:3])}"
         return s
 
 
@@ -148,4 +168,37 @@ def discover(root: str | Path, check: bool = True) -> PairSet:
                             out.problems.append(Problem(e.path, e.problem))
                             continue
                     out.pairs.append(ImagePair(None, p, "", "" if str(rel) == "." else str(rel), size))
+                _warn_sharp_only(out)
+            else:
+                out.note = why_not_a_dataset(root)
+                out.nested = find_pair_sets(root)
     return out
+
+
+def _warn_sharp_only(out: PairSet) -> None:
+    """Sharp-only data: say so when the photos are probably blurred ones, or when real
+    pairs sit below the folder (the user most likely opened their parent). Warnings
+    go first in the problems list: they concern the whole set, not one file."""
+    warnings: list[Problem] = []
+    out.nested = find_pair_sets(out.root)
+    if out.nested:
+        names = ", ".join(str(p.relative_to(out.root)) for p in out.nested[:4])
+        warnings.append(Problem(out.root, f"read as sharp photos, but paired data set(s) lie below it "
+                                          f"({names}{', …' if len(out.nested) > 4 else ''}): open one of "
+                                          f"those to use its blurred/sharp pairs", warning=True))
+    named: dict[Path, int] = {}  # the shallowest blur-named folder -> its photos
+    for p in out.pairs:
+        rel_parts = p.sharp.relative_to(out.root).parts[:-1]
+        hit = next((i for i, part in enumerate(rel_parts) if part.lower() in BLUR_NAMES), None)
+        if hit is not None:
+            folder = out.root.joinpath(*rel_parts[:hit + 1])
+        elif out.root.name.lower() in BLUR_NAMES:
+            folder = out.root
+        else:
+            continue
+        named[folder] = named.get(folder, 0) + 1
+    for folder, n in sorted(named.items()):
+        warnings.append(Problem(folder, f"{n} photo(s) in a folder named '{folder.name}' are taken as sharp "
+                                        f"ones (sharp-only layout); if they are blurred, a model trained on "
+                                        f"them learns to keep the blur", warning=True))
+    out.problems[:0] = warnings
