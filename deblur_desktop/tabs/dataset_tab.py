@@ -3,9 +3,13 @@
 Left: the tree (splits, scenes, counts, sizes) and the problems core found. Middle:
 thumbnails of the selected split or scene. Right: the pair viewer and the Evaluate
 view. Folder scans, thumbnails, pair loading and scoring all run on worker threads.
+A folder that is no data set (missing, empty, no images) clears what was shown, says
+what it holds and which layouts are accepted, and stays out of Recent; a folder that
+only holds paired sets below it offers to open them (NestedSetsBar).
 """
 from __future__ import annotations
 
+import html
 import zlib
 from pathlib import Path
 
@@ -22,9 +26,11 @@ from deblur_desktop.app import settings
 from deblur_desktop.tabs.evaluate_view import EvaluateView
 from deblur_desktop.widgets.compare_view import CompareView
 from deblur_desktop.widgets.dataset_tree import DatasetTree
+from deblur_desktop.widgets.nested_sets_bar import NestedSetsBar
 from deblur_desktop.widgets.thumbnail_grid import ThumbnailGrid
 
 MAX_RECENT = 10
+RED = "#d04040"
 
 
 def synth_preview(sharp: np.ndarray, seed: int) -> np.ndarray:
@@ -88,7 +94,10 @@ class DatasetTab(QWidget):
         self.recent.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.recent.setToolTip("Recently opened folders")
         self.summary = QLabel("Open a data set folder, or drop one here.")
+        self.summary.setTextFormat(Qt.TextFormat.RichText)  # core's text is escaped: "<split>" stays
+        self.summary.setWordWrap(True)  # "not a data set" names the accepted layouts
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.nested = NestedSetsBar()
         top = QHBoxLayout()
         top.addWidget(self.open_btn)
         top.addWidget(QLabel("Recent:"))
@@ -134,9 +143,11 @@ class DatasetTab(QWidget):
 
         lay = QVBoxLayout(self)
         lay.addLayout(top)
+        lay.addWidget(self.nested)
         lay.addWidget(body, 1)
 
         self.open_btn.clicked.connect(self.choose_folder)
+        self.nested.open_requested.connect(self.open_folder)
         self.recent.activated.connect(lambda i: self.open_folder(self.recent.itemData(i)))
         self.tree.pairs_selected.connect(self.grid.set_pairs)
         self.grid.pair_activated.connect(self.show_pair)
@@ -158,6 +169,14 @@ class DatasetTab(QWidget):
         s.setValue("dataset/last_folder", folder)
         self._fill_recent()
 
+    def _forget(self, folder: str) -> None:
+        """A folder that did not open leaves Recent (it would fail again from there)."""
+        s = settings()
+        recent = s.value("dataset/recent", [], list) or []
+        if folder in recent:
+            s.setValue("dataset/recent", [f for f in recent if f != folder])
+            self._fill_recent()
+
     def choose_folder(self) -> None:
         start = settings().value("dataset/last_folder", "", str)
         folder = QFileDialog.getExistingDirectory(self, "Open a data set folder", start)
@@ -175,12 +194,17 @@ class DatasetTab(QWidget):
 
     def _scanned(self, ps: PairSet) -> None:
         self._scan = None
+        if not ps.is_dataset:
+            self._not_opened(str(ps.root), ps.summary())
+            self.nested.show_sets(ps.root, ps.nested)  # e.g. pair sets whose folders hold no images yet
+            return
         self.pairset = ps
         self._remember(str(ps.root))
-        self.summary.setText(ps.summary())
+        self.summary.setText(html.escape(ps.summary()))
         self.summary.setToolTip(ps.summary())
+        self.nested.show_sets(ps.root, ps.nested)
         self.problems.clear()
-        self.problems.addItems([str(p) for p in ps.problems])
+        self.problems.addItems([f"Warning: {p}" if p.warning else str(p) for p in ps.problems])
         self.problems_title.setText(f"<b>Problems ({len(ps.problems)})</b>" if ps.problems
                                     else "Problems: none found")
         self.problems.setVisible(bool(ps.problems))
@@ -192,7 +216,28 @@ class DatasetTab(QWidget):
 
     def _scan_failed(self, exc: BaseException) -> None:
         self._scan = None
-        self.summary.setText(f"Cannot open: {exc}")
+        self._not_opened(self.folder, f"Cannot open {exc}" if str(exc).startswith(self.folder)
+                         else f"Cannot open {self.folder}: {exc}")
+        self.nested.show_sets(Path(self.folder), [])
+
+    def _not_opened(self, folder: str, message: str) -> None:
+        """Nothing usable there: say why and clear the old data set, so its tree and
+        photos are not taken for this folder's."""
+        self.pairset = None
+        if self._pair_job is not None:
+            self._pair_job.abort()  # a pair of the old folder must not appear after this
+            self._pair_job = None
+        self._forget(folder)
+        self.summary.setText(f"<span style='color:{RED}'>{html.escape(message)}</span>")
+        self.summary.setToolTip(message)
+        self.tree.clear()
+        self.grid.set_pairs([])
+        self.viewer.clear()
+        self.pair_info.setText(" ")
+        self.problems.clear()
+        self.problems.setVisible(False)
+        self.problems_title.setText("Problems")
+        self.evaluate.set_data("", False)
 
     # ---- drag and drop ----------------------------------------------------------
     def dragEnterEvent(self, e) -> None:

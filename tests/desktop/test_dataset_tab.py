@@ -313,3 +313,55 @@ def test_tree_size_column_names_the_common_size_and_counts_the_others():
     assert sizes_text(pairs) == "768x512 +1"
     assert sizes_tooltip(pairs) == "768x512: 3 images\n512x768: 1 image"
     assert sizes_text(pairs[:3]) == "768x512"
+
+
+def _recent(tab):
+    return [tab.recent.itemData(i) for i in range(tab.recent.count())]
+
+
+def test_parent_of_a_pair_set_offers_the_set_and_warns(qtbot, tab, tmp_path, make_flat):
+    """Issue 26: X/ holding levin2009/{blur,sharp} must not pass for sharp photos silently."""
+    parent = tmp_path / "X"
+    parent.mkdir()
+    make_flat(n=3).rename(parent / "levin2009")
+    open_and_wait(qtbot, tab, parent)
+    assert tab.nested.isVisible() and "levin2009" in tab.nested.text.text()
+    assert [b.text() for b in tab.nested.buttons] == ["Open levin2009"]
+    texts = [tab.problems.item(i).text() for i in range(tab.problems.count())]
+    assert tab.problems.isVisible() and any(t.startswith("Warning:") and "'blur'" in t for t in texts)
+    assert "warning(s)" in tab.summary.text()
+    tab.nested.buttons[0].click()  # opens the pair set itself
+    qtbot.waitUntil(lambda: tab.pairset is not None and tab.pairset.root == parent / "levin2009", timeout=10_000)
+    assert tab.pairset.layout == "flat" and tab.tree.topLevelItem(0).text(1) == "3"
+    assert not tab.nested.isVisible() and not tab.problems.isVisible()
+
+
+def test_folders_that_are_no_data_set_say_why_clear_the_view_and_stay_out_of_recent(qtbot, tab, tmp_path,
+                                                                                       make_flat):
+    good = make_flat(n=2)
+    open_and_wait(qtbot, tab, good)
+    assert tab.tree.topLevelItemCount() == 1 and tab.grid.count() == 2
+    empty, notes = tmp_path / "empty", tmp_path / "notes"
+    empty.mkdir()
+    notes.mkdir()
+    (notes / "readme.txt").write_text("not a photo")
+    for folder, why in ((empty, "the folder is empty"), (notes, "none of its 1 file(s) is an image (.txt)")):
+        tab.open_folder(str(folder))
+        qtbot.waitUntil(lambda: "not a data set" in tab.summary.text(), timeout=10_000)
+        text = tab.summary.text()
+        assert str(folder) in text and why in text and "blur/ and sharp/" in text and "&lt;split&gt;" in text
+        assert tab.pairset is None and tab.tree.topLevelItemCount() == 0 and tab.grid.count() == 0
+        assert not tab.evaluate.run_btn.isEnabled()
+        assert _recent(tab) == [str(good)]  # only the folder that opened
+        open_and_wait(qtbot, tab, good)
+    # a folder that has gone: the old tree goes too, and it leaves Recent
+    gone = make_flat(n=2, name="gone")
+    open_and_wait(qtbot, tab, gone)
+    assert _recent(tab)[0] == str(gone)
+    import shutil
+
+    shutil.rmtree(gone)
+    tab.open_folder(str(gone))
+    qtbot.waitUntil(lambda: "folder not found" in tab.summary.text(), timeout=10_000)
+    assert tab.pairset is None and tab.tree.topLevelItemCount() == 0 and tab.grid.count() == 0
+    assert str(gone) in tab.summary.text() and _recent(tab) == [str(good)]
