@@ -70,6 +70,14 @@ def output_folder(item: QueueItem, opts: OutputOptions) -> Path:
     return base / item.rel.parent if opts.keep_structure else base
 
 
+def result_path(item: QueueItem, opts: OutputOptions) -> Path:
+    """Where a batch with `opts` writes `item`'s result, so where an earlier run's result
+    is: BatchRun hands core each file on its own, so core names it from the file name."""
+    from core.inference.batch import output_path  # no torch: batch imports it lazily
+
+    return output_path(output_folder(item, opts), Path(item.path.name), opts.suffix, opts.format)
+
+
 # ---- expanding drops -----------------------------------------------------------------
 def _hidden(rel: Path) -> bool:
     return any(part.startswith(".") for part in rel.parts)
@@ -207,11 +215,26 @@ class BatchRun:
 
 
 # ---- previews ------------------------------------------------------------------------
-def load_compare(src: str, out: str | None) -> dict:
-    """Original and (when there is one) result as uint8, for the compare view."""
+def load_compare(src: str, out: str | None, earlier: str | None = None) -> dict:
+    """Original and (when there is one) result as uint8, for the compare view. `earlier`:
+    where an earlier run would have left a result, shown when `out` is not there (a
+    re-added folder whose results exist: the batch skips them, the view still compares)."""
     original = to_uint8(read_rgb(Path(src)))
-    result = to_uint8(read_rgb(Path(out))) if out and Path(out).is_file() else None
-    return {"src": src, "original": original, "result": result}
+    result, result_path_, from_earlier, written = None, None, False, None
+    if out and Path(out).is_file():
+        result_path_ = out
+    elif earlier and Path(earlier).is_file():
+        result_path_, from_earlier = earlier, True
+        written = time.strftime("%Y-%m-%d %H:%M", time.localtime(Path(earlier).stat().st_mtime))
+    if result_path_:
+        try:
+            result = to_uint8(read_rgb(Path(result_path_)))
+        except ImageReadError:
+            if not from_earlier:
+                raise
+            result_path_, from_earlier = None, False  # a broken old file: show the original alone
+    return {"src": src, "original": original, "result": result, "result_path": result_path_,
+            "earlier": from_earlier, "written": written}
 
 
 def crop_box(rect: tuple[int, int, int, int], width: int, height: int) -> tuple[int, int, int, int]:

@@ -6,12 +6,14 @@ total and per-photo progress, ETA and MP/s, and the summary. Right: the compare 
 the selected file (original vs result, with the estimated blur kernel as an inset after
 shake reduction, and a "Blur region" tool to re-run a photo with the kernel estimated
 from a chosen part), and "try on the visible area" to preview an engine on part of a
-large photo before a whole batch.
+large photo before a whole batch. Options are saved as they change (not only when a
+batch starts), and a file whose result an earlier run left is compared with that result.
 Every read, scan and model call runs through `deblur_desktop.workers`; the batch itself
 is core's `deblur_paths` (via `deblur_jobs.BatchRun`).
 """
 from __future__ import annotations
 
+import html
 import threading
 import time
 from pathlib import Path
@@ -27,7 +29,7 @@ from core.events import (BatchFinished, FileDone, FileFailed, FileSkipped, FileS
 from deblur_desktop import workers
 from deblur_desktop.app import settings
 from deblur_desktop.tabs.deblur_jobs import (BatchRun, OutputOptions, QueueItem, expand_paths, load_compare,
-                                             model_info, output_root, try_crop)
+                                             model_info, output_root, result_path, try_crop)
 from deblur_desktop.tabs.evaluate_view import MODEL_SUFFIXES, find_models
 from deblur_desktop.widgets.drop_zone import DropZone, local_paths
 from deblur_desktop.widgets.engine_choice import DEFAULT_ENGINE, LABELS, EngineChoice
@@ -259,6 +261,7 @@ class DeblurTab(QWidget):
         self._format_changed()
         self.refresh_models()
         self._engine_changed()
+        self._save_on_change()  # after restoring: restoring must not overwrite what it reads
 
     # ---- settings -------------------------------------------------------------------
     def _restore(self) -> None:
@@ -276,7 +279,7 @@ class DeblurTab(QWidget):
         dev = self.device.findText(s.value("deblur/device", "auto", str))
         self.device.setCurrentIndex(max(dev, 0))
 
-    def _save(self) -> None:
+    def _save(self, *_) -> None:
         s = settings()
         for key, v in (("out_dir", self.out_dir.text()), ("keep_structure", self.keep_structure.isChecked()),
                        ("suffix", self.suffix.text()), ("format", self.format.currentIndex()),
@@ -285,6 +288,16 @@ class DeblurTab(QWidget):
                        ("ensemble", self.ensemble.currentIndex()), ("engine", self.engine.engine()),
                        ("device", self.device.currentText()), ("model", self.model_path() or "")):
             s.setValue(f"deblur/{key}", v)
+
+    def _save_on_change(self) -> None:
+        """Every option is written when it changes, so closing the app before a batch
+        keeps it (settings used to be saved only by Start)."""
+        for sig in (self.out_dir.textChanged, self.suffix.textChanged, self.quality.valueChanged,
+                    self.keep_structure.toggled, self.keep_meta.toggled, self.format.currentIndexChanged,
+                    self.existing.currentIndexChanged, self.tile.currentIndexChanged,
+                    self.ensemble.currentIndexChanged, self.engine.currentIndexChanged,
+                    self.device.currentIndexChanged, self.model.currentIndexChanged):
+            sig.connect(self._save)
 
     def output_options(self) -> OutputOptions:
         fmt, depth = self.format.currentData()
@@ -576,8 +589,12 @@ class DeblurTab(QWidget):
             it = self.queue.get(ev.path)
             self.total_px -= it.pixels if it else 0
             self.n_finished += 1
-            status = "skipped" if isinstance(ev, FileSkipped) else "failed"
-            self.queue.set_status(ev.path, status, ev.reason)
+            status, reason, out = ("skipped" if isinstance(ev, FileSkipped) else "failed"), ev.reason, None
+            if isinstance(ev, FileSkipped) and it is not None and self.run is not None:
+                earlier = result_path(it, self.run.opts)
+                if earlier.is_file():  # core says "<path> exists": say whose file it is, keep it to compare
+                    reason, out = f"result of an earlier run kept ({earlier.name})", str(earlier)
+            self.queue.set_status(ev.path, status, reason, out_path=out)
             self._progress(self.done_px)
         elif isinstance(ev, BatchFinished):
             self.last_result = ev
@@ -628,8 +645,11 @@ class DeblurTab(QWidget):
                 self._update_buttons()
             return
         out = item.out_path if item.status == "done" else None
+        # not deblurred in this session: an earlier run may have left its result where
+        # the current options would write it (the batch then skips the file)
+        earlier = None if out else str(result_path(item, self.run.opts if self.run else self.output_options()))
         self.view_info.setText(f"Loading {item.rel} …")
-        self._view_job = workers.start_call(load_compare, item.key, out, on_done=self._view_loaded,
+        self._view_job = workers.start_call(load_compare, item.key, out, earlier, on_done=self._view_loaded,
                                             on_error=self._view_failed, name="load compare")
 
     def _view_loaded(self, d: dict) -> None:
@@ -640,7 +660,14 @@ class DeblurTab(QWidget):
         it = self.queue.get(d["src"])
         h, w = d["original"].shape[:2]
         self.compare.clear_kernel()
-        if d["result"] is not None:
+        if d["result"] is not None and d["earlier"]:
+            self.compare.set_images([("Original", d["original"]), ("Deblurred (earlier run)", d["result"])])
+            again = ("set “If it exists” to Overwrite to deblur it again" if self.existing.currentData() == "skip"
+                     else "Start replaces it")
+            self.view_info.setText(f"<b>{it.rel if it else d['src']}</b> · {w}×{h} · result from an earlier "
+                                   f"run, written {d['written']}; {again}<br>"
+                                   f"<small>{html.escape(d['result_path'])}</small>")
+        elif d["result"] is not None:
             self.compare.set_images([("Original", d["original"]), ("Deblurred", d["result"])])
             self.view_info.setText(f"<b>{it.rel if it else d['src']}</b> · {w}×{h} · "
                                    f"<small>{it.out_path if it else ''}</small>")

@@ -251,3 +251,49 @@ def test_files_dropped_on_the_window_go_to_the_deblur_tab(qtbot, window, tmp_pat
     assert ev.isAccepted() and window.tabs.currentWidget() is window.deblur_tab
     qtbot.waitUntil(lambda: window.deblur_tab.queue.rowCount() == 1, timeout=10_000)
     assert window.deblur_tab.queue.items[0].path == a
+
+
+def test_output_options_are_saved_as_they_change_not_only_on_start(qtbot, tab, tmp_path):
+    """Issue 26: options set and the app closed before any batch came back as defaults."""
+    from deblur_desktop.tabs.deblur_tab import DeblurTab
+
+    tab.suffix.setText("_fixed")
+    tab.format.setCurrentText("JPEG")
+    tab.quality.setValue(72)
+    tab.keep_meta.setChecked(False)
+    tab.existing.setCurrentIndex(tab.existing.findData("overwrite"))
+    tab.out_dir.setText(str(tmp_path / "results"))
+    assert tab.job is None  # no batch ran
+    again = DeblurTab()  # the next session of the app
+    qtbot.addWidget(again)
+    try:
+        assert again.suffix.text() == "_fixed" and again.format.currentText() == "JPEG"
+        assert again.quality.value() == 72 and again.quality.isEnabled()
+        assert not again.keep_meta.isChecked() and again.existing.currentData() == "overwrite"
+        assert again.out_dir.text() == str(tmp_path / "results")
+        assert again.model_path() == str(tab.model_path())
+    finally:
+        again.shutdown()
+
+
+def test_a_result_from_an_earlier_run_is_compared_and_named(qtbot, tab, tmp_path):
+    """Issue 26: a re-added folder's results were only 'skipped: exists', the view showing the original alone."""
+    src = photo(tmp_path / "trip" / "a.png", seed=4)
+    earlier = tmp_path / "trip_deblurred" / "a_sharp.png"  # where the default options write it
+    old = photo(earlier, seed=9)
+    tab.suffix.setText("_sharp")
+    with no_gui_thread_work():
+        add_and_wait(qtbot, tab, src.parent, rows=1)
+        qtbot.waitUntil(lambda: tab.compare.labels == ["Original", "Deblurred (earlier run)"], timeout=10_000)
+    shown = tab.compare.images[1]
+    px = np.frombuffer(shown.constBits(), np.uint8).reshape(shown.height(), shown.bytesPerLine())[:, :64 * 3]
+    assert np.array_equal(px.reshape(48, 64, 3), np.asarray(Image.open(old).convert("RGB")))  # that very file
+    assert "earlier run" in tab.view_info.text() and str(earlier) in tab.view_info.text()
+    before = earlier.read_bytes()
+    run_and_wait(qtbot, tab)  # "If it exists: Skip" keeps it
+    st, why = status(tab, "a.png")
+    assert st == "skipped" and "earlier run" in why and "a_sharp.png" in why
+    assert earlier.read_bytes() == before
+    tab.show_item(tab.queue.items[0])
+    qtbot.waitUntil(lambda: tab.compare.labels == ["Original", "Deblurred (earlier run)"]
+                    and "earlier run" in tab.view_info.text(), timeout=10_000)
