@@ -240,9 +240,12 @@ class Trainer:
             yield emit(CheckpointSaved(str(path), kind, ep, global_step))
 
         try:
-            if pairset.problems:
-                yield emit(Message("warning", f"{len(pairset.problems)} file(s) skipped: "
-                                   + "; ".join(str(p) for p in pairset.problems[:3])))
+            skipped = [p for p in pairset.problems if not p.warning]
+            for p in (p for p in pairset.problems if p.warning):  # usable data, maybe not what was meant
+                yield emit(Message("warning", str(p)))
+            if skipped:
+                yield emit(Message("warning", f"{len(skipped)} file(s) skipped: "
+                                   + "; ".join(str(p) for p in skipped[:3])))
             for note in notes:
                 yield emit(Message("info", note))
             where = describe_device(dev) + (f" x {info.world_size} processes" if info.enabled else "")
