@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from core import __version__
+from core.cli.common import CliError
 from core.cli import train_cmd, eval_cmd, synth_cmd, run_cmd, kernel_cmd, export_cmd, models_cmd
 
 COMMANDS = [train_cmd, run_cmd, eval_cmd, kernel_cmd, synth_cmd, export_cmd, models_cmd]
@@ -21,10 +22,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-class CliError(Exception):
-    """A user-facing failure: printed as one line, exit code 2."""
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -36,6 +33,5 @@ def main(argv: list[str] | None = None) -> int:
     except (CliError, ValueError, KeyError, OSError) as e:
         # Our errors (DataError, ConfigError, CheckpointError, ImageReadError) are
         # ValueErrors whose message names the file and the problem.
-        msg = str(e) if not isinstance(e, KeyError) else str(e)
-        print(f"deblur {args.command}: error: {msg}", file=sys.stderr)
+        print(f"deblur {args.command}: error: {e}", file=sys.stderr)
         return 2

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import time
 from pathlib import Path
 
+from core.cli.common import CliError, stop_on_first_ctrl_c
+from core.fileutil import atomic_write_text
 from core.cli.shake_args import ENGINES, add_shake_options, refiner_choice, shake_options
 from core.paths import user_data_dir
 
@@ -49,19 +50,14 @@ def add_parser(sub) -> None:
 
 def load_models(names: list[str], device: str | None, backend: str = "torch", ensemble: int = 1):
     """EvalModels for the names/paths given, through the inference engine (its tiling)."""
-    from core.cli import CliError
-    from core.evaluate import EvalModel
-    try:
-        from core.inference import Deblurrer, resolve_model
-    except ImportError as e:
-        raise CliError(f"cannot load models: the inference engine is missing ({e}); "
-                       f"--baseline --no-model still works") from None
+    from core.evaluate import EvalModel  # late: evaluation and inference load torch; --help stays fast
+    from core.inference import Deblurrer, resolve_model
 
     out = []
     for name in names:
         path = resolve_model(name)
         if backend == "onnxruntime":
-            from core.onnx_export import onnx_deblurrer
+            from core.onnx_export import onnx_deblurrer  # late: onnxruntime only when asked for
             d = onnx_deblurrer(path)
         else:
             d = Deblurrer.from_file(path, device=device)
@@ -72,9 +68,8 @@ def load_models(names: list[str], device: str | None, backend: str = "torch", en
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.cli import CliError
+    # late: evaluation loads torch; --help stays fast
     from core.evaluate import EvalModel, Evaluation, ImageScored, markdown_summary, write_csv
-    from core.fileutil import atomic_write_text
 
     if args.no_model and args.model:
         raise CliError("--no-model and --model exclude each other")
@@ -92,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     if names:
         models += load_models(names, args.device, args.backend, args.ensemble)
     for engine in (e for e in engines if e != "learned"):
-        from core.engines import make_engine
+        from core.engines import make_engine  # late: as above
         eng = make_engine(engine, args.model[0] if args.model else None, args.device or "auto",
                           shake=shake_options(args), backend=args.backend, refiner=refiner_choice(args))
         refined = (eng if engine == "shake" else eng.shake).refiner is not None
@@ -105,18 +100,11 @@ def run(args: argparse.Namespace) -> int:
     csv_path = args.csv or out / "per_image.csv"
     md_path = args.markdown or out / "summary.md"
 
-    def on_sigint(signum, frame):
-        print("\nStopping after this image (partial results are written); Ctrl+C again to abort.", flush=True)
-        ev.request_stop()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
+    with stop_on_first_ctrl_c("\nStopping after this image (partial results are written); Ctrl+C again to abort.",
+                              ev.request_stop):
         for event in ev:
             if not (args.quiet and isinstance(event, ImageScored)):
                 print(event, flush=True)
-    finally:
-        signal.signal(signal.SIGINT, previous)
     if ev.rows:
         write_csv(ev, csv_path)
         atomic_write_text(md_path, markdown_summary(ev))

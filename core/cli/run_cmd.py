@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import threading
 from pathlib import Path
 
+from core.cli.common import CliError, stop_on_first_ctrl_c
+from core.events import BatchFinished, FileDone, FileFailed, FileSkipped, FileStarted, Message, TileProgress
 from core.cli.shake_args import ENGINE_HELP, ENGINES, add_shake_options, refiner_choice, shake_options
 
 
@@ -42,10 +43,9 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # late: tqdm, and torch behind batch and engines, load only when a run starts (fast --help)
     from tqdm import tqdm
 
-    from core.cli import CliError
-    from core.events import BatchFinished, FileDone, FileFailed, FileSkipped, FileStarted, Message, TileProgress
     from core.inference.batch import deblur_paths
 
     if not 1 <= args.quality <= 100:
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--tile must be 0 (whole image) or a positive size (got {args.tile})")
     if args.ensemble != 1 and args.engine != "learned":
         raise CliError("--ensemble is for learned models; use it with --engine learned")
-    from core.engines import make_engine
+    from core.engines import make_engine  # late: as above
     deblurrer = make_engine(args.engine, args.model, args.device, args.precision, shake_options(args),
                             args.backend, refiner=refiner_choice(args))
     deblurrer = deblurrer.with_ensemble(args.ensemble)
@@ -64,44 +64,37 @@ def run(args: argparse.Namespace) -> int:
 
     # First Ctrl+C stops after the current tile (nothing half-written); a second aborts.
     stop = threading.Event()
-
-    def on_sigint(signum, frame):
-        print("\nStopping after this tile; Ctrl+C again to abort.", file=sys.stderr, flush=True)
-        stop.set()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
     bar = None
     finished = None
-    try:
-        events = deblur_paths(args.inputs, args.out, deblurrer, recursive=args.recursive, suffix=args.suffix,
-                              existing=existing, format=args.format, quality=args.quality, tile=args.tile,
-                              cancel=stop.is_set)
-        for ev in events:
-            if isinstance(ev, Message):
-                print(ev, flush=True)
-            elif isinstance(ev, FileStarted) and not args.quiet:
-                if bar is not None:
-                    bar.close()
-                bar = tqdm(total=ev.tiles, unit="tile", leave=False, dynamic_ncols=True,
-                           desc=f"[{ev.index}/{ev.total}] {Path(ev.path).name}")
-            elif isinstance(ev, TileProgress) and bar is not None:
-                bar.n = ev.tiles_done
-                if ev.eta_s is not None:
-                    bar.set_postfix_str(f"batch ETA {ev.eta_s:.0f} s", refresh=False)
-                bar.refresh()
-            elif isinstance(ev, (FileDone, FileSkipped, FileFailed)):
-                if bar is not None:
-                    bar.close()
-                    bar = None
-                if isinstance(ev, FileFailed) or not args.quiet:
-                    tqdm.write(str(ev))
-            elif isinstance(ev, BatchFinished):
-                finished = ev
-    finally:
-        if bar is not None:
-            bar.close()
-        signal.signal(signal.SIGINT, previous)
+    with stop_on_first_ctrl_c("\nStopping after this tile; Ctrl+C again to abort.", stop.set, sys.stderr):
+        try:
+            events = deblur_paths(args.inputs, args.out, deblurrer, recursive=args.recursive, suffix=args.suffix,
+                                  existing=existing, format=args.format, quality=args.quality, tile=args.tile,
+                                  cancel=stop.is_set)
+            for ev in events:
+                if isinstance(ev, Message):
+                    print(ev, flush=True)
+                elif isinstance(ev, FileStarted) and not args.quiet:
+                    if bar is not None:
+                        bar.close()
+                    bar = tqdm(total=ev.tiles, unit="tile", leave=False, dynamic_ncols=True,
+                               desc=f"[{ev.index}/{ev.total}] {Path(ev.path).name}")
+                elif isinstance(ev, TileProgress) and bar is not None:
+                    bar.n = ev.tiles_done
+                    if ev.eta_s is not None:
+                        bar.set_postfix_str(f"batch ETA {ev.eta_s:.0f} s", refresh=False)
+                    bar.refresh()
+                elif isinstance(ev, (FileDone, FileSkipped, FileFailed)):
+                    if bar is not None:
+                        bar.close()
+                        bar = None
+                    if isinstance(ev, FileFailed) or not args.quiet:
+                        tqdm.write(str(ev))
+                elif isinstance(ev, BatchFinished):
+                    finished = ev
+        finally:
+            if bar is not None:
+                bar.close()
     print(finished, flush=True)
     if finished.cancelled:
         return 130

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from core.cli.common import CliError
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("synth", help="make blurred/sharp pairs from sharp photos (synthetic camera shake)",
@@ -26,8 +28,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.cli import CliError
-    from core.data.synth import SynthOptions, synth_folder
+    from core.data.synth import SynthOptions, synth_folder  # late: torch; --help stays fast
 
     if args.min_kernel < 1 or args.max_kernel < args.min_kernel:
         raise CliError(f"need 1 <= --min-kernel <= --max-kernel (got {args.min_kernel}, {args.max_kernel})")

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import argparse
-import signal
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+from core.cli.common import CliError, stop_on_first_ctrl_c
 from core.config import ADVERSARIAL_LOSSES, RunConfig
 from core.training.presets import PRESETS, preset
+from core.data.layouts import nested_hint
 from core.paths import default_runs_dir
 
 
@@ -59,7 +63,6 @@ def add_parser(sub) -> None:
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     if args.config and args.preset:
-        from core.cli import CliError
         raise CliError("--config and --preset both choose a starting config; give one")
     cfg = RunConfig.load(args.config) if args.config else preset(args.preset or "report")
     if args.data:
@@ -80,7 +83,6 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     if args.lr is not None:
         cfg.train.lr_g = cfg.train.lr_d = args.lr
     if args.no_gan and args.gan:
-        from core.cli import CliError
         raise CliError("--gan and --no-gan contradict each other")
     if args.no_gan:
         cfg.loss.gan = False
@@ -100,10 +102,6 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 def relaunch_under_torchrun(args: argparse.Namespace, argv: list[str]) -> int:
     """`deblur train --distributed N ...` = `torchrun --nproc_per_node=N -m core train ...`
     with a fixed --out, so every process agrees on the run folder."""
-    import os
-    import subprocess
-    import sys
-
     rest, skip = [], False
     for a in argv:
         if skip:
@@ -122,9 +120,7 @@ def relaunch_under_torchrun(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
-
-    from core.cli import CliError
+    # late: these load torch; `deblur --help` and the other subcommands stay fast
     from core.training.distributed import launched_by_torchrun
     from core.training.loop import Trainer
 
@@ -152,24 +148,15 @@ def run(args: argparse.Namespace) -> int:
         out = args.out or default_runs_dir() / f"{cfg.model.name}-{time.strftime('%Y%m%d-%H%M%S')}"
         if (Path(out) / "checkpoints" / "last.pt").exists():
             raise CliError(f"{out} already holds a run; use --resume to continue it or choose another --out")
-        from core.data.layouts import nested_hint
-
         hint = nested_hint(cfg.data.root)  # the parent of a paired set would be read as sharp photos
         if hint:
             raise CliError(hint)
         trainer = Trainer(cfg, out)
 
     # First Ctrl+C asks the loop to checkpoint and stop; a second one aborts.
-    def on_sigint(signum, frame):
-        print("\nStopping after this step (checkpoint will be saved); Ctrl+C again to abort.", flush=True)
-        trainer.request_stop()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
+    with stop_on_first_ctrl_c("\nStopping after this step (checkpoint will be saved); Ctrl+C again to abort.",
+                              trainer.request_stop):
         for event in trainer:
             if type(event).__name__ != "Sample":
                 print(event, flush=True)
-    finally:
-        signal.signal(signal.SIGINT, previous)
     return 0
