@@ -1,7 +1,7 @@
 """Main window: tabs Dataset | Train | Deblur, menus, status bar, remembered geometry.
 
 Tab contract (each tab is a QWidget in its own module under tabs/, imported here by name):
-- constructed with no arguments; reads/writes its own keys via `deblur_desktop.app.settings()`
+- constructed with no arguments; reads/writes its own keys via `deblur_desktop.settings.settings()`
 - runs long work only through `deblur_desktop.workers` (never on the GUI thread)
 - optional hooks the window calls: `open_folder(path)` (Dataset), `open_photos(paths)`
   (Deblur), `confirm_close()` (False keeps the window open), `shutdown()` (stop its jobs;
@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, qVersion
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from deblur_desktop import workers
-from deblur_desktop.app import app_icon, log_file, settings
+from deblur_desktop.appearance import app_icon
+from deblur_desktop.error_log import log_file
+from deblur_desktop.settings import DATASET_LAST_FOLDER, DEBLUR_LAST_FOLDER, recent_datasets, settings
 from deblur_desktop.tabs.dataset_tab import DatasetTab
-from deblur_desktop.tabs.deblur_tab import DeblurTab
+from deblur_desktop.tabs.deblur_tab import PHOTO_FILTER, DeblurTab
 from deblur_desktop.tabs.train_tab import TrainTab
 from deblur_desktop.widgets.drop_zone import local_paths
 
 log = logging.getLogger(__name__)
-PHOTO_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.bmp);;All files (*)"
 
 
 def device_text() -> str:
@@ -89,14 +91,14 @@ class MainWindow(QMainWindow):
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
-        for folder in settings().value("dataset/recent", [], list) or []:
+        for folder in recent_datasets():
             self._action(self.recent_menu, folder, lambda _=False, f=folder: self.open_dataset(f))
         if self.recent_menu.isEmpty():
             self.recent_menu.addAction("(none yet)").setEnabled(False)
 
     # ---- actions ----------------------------------------------------------------
     def choose_dataset(self) -> None:
-        start = settings().value("dataset/last_folder", "", str)
+        start = settings().value(DATASET_LAST_FOLDER, "", str)
         folder = QFileDialog.getExistingDirectory(self, "Open a data set folder", start)
         if folder:
             self.open_dataset(folder)
@@ -106,15 +108,13 @@ class MainWindow(QMainWindow):
         self.dataset_tab.open_folder(folder)
 
     def choose_photos(self) -> None:
-        start = settings().value("deblur/last_folder", "", str)
+        start = settings().value(DEBLUR_LAST_FOLDER, "", str)
         files, _ = QFileDialog.getOpenFileNames(self, "Open photos to deblur", start, PHOTO_FILTER)
         if files:
             self.open_photos(files)
 
     def open_photos(self, paths: list[str]) -> None:
-        from pathlib import Path
-
-        settings().setValue("deblur/last_folder", str(Path(paths[0]).parent))
+        settings().setValue(DEBLUR_LAST_FOLDER, str(Path(paths[0]).parent))
         self.tabs.setCurrentWidget(self.deblur_tab)
         hook = getattr(self.deblur_tab, "open_photos", None)
         if hook is not None:

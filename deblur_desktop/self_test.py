@@ -164,7 +164,8 @@ def run_self_test(model: str | Path | None = None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no screen needed, nothing flashes up
     t0 = time.perf_counter()
     try:
-        from deblur_desktop.app import make_app, setup_logging
+        from deblur_desktop.app import make_app  # late: the window's imports count as part of the test
+        from deblur_desktop.error_log import setup_logging
 
         setup_logging()
         make_app([sys.argv[0] if sys.argv else "deblur-studio"])

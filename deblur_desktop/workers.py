@@ -24,6 +24,8 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QThreadPool
 from superqt.utils import GeneratorWorker
 
+from deblur_desktop.error_log import show_exception
+
 log = logging.getLogger(__name__)
 
 # A long training job and an evaluation must never leave a folder scan queued behind
@@ -46,8 +48,6 @@ def in_gui_thread() -> bool:
 
 def _report_error(exc: BaseException) -> None:
     """Default on_error: the same dialog + log file as an uncaught exception."""
-    from deblur_desktop.app import show_exception  # late: app imports the window
-
     show_exception(type(exc), exc, exc.__traceback__)
 
 

@@ -22,14 +22,13 @@ from core.data.imageio import read_rgb, to_uint8
 from core.data.pairs import ImagePair, PairSet, discover
 from core.metrics import psnr, ssim
 from deblur_desktop import workers
-from deblur_desktop.app import settings
+from deblur_desktop.settings import DATASET_LAST_FOLDER, forget_dataset, recent_datasets, remember_dataset, settings
 from deblur_desktop.tabs.evaluate_view import EvaluateView
 from deblur_desktop.widgets.compare_view import CompareView
 from deblur_desktop.widgets.dataset_tree import DatasetTree
 from deblur_desktop.widgets.nested_sets_bar import NestedSetsBar
 from deblur_desktop.widgets.thumbnail_grid import ThumbnailGrid
 
-MAX_RECENT = 10
 RED = "#d04040"
 
 
@@ -157,28 +156,22 @@ class DatasetTab(QWidget):
     # ---- opening ----------------------------------------------------------------
     def _fill_recent(self) -> None:
         self.recent.clear()
-        for f in settings().value("dataset/recent", [], list) or []:
+        for f in recent_datasets():
             self.recent.addItem(Path(f).name or f, f)
             self.recent.setItemData(self.recent.count() - 1, f, Qt.ItemDataRole.ToolTipRole)
         self.recent.setEnabled(self.recent.count() > 0)
 
     def _remember(self, folder: str) -> None:
-        s = settings()
-        recent = [f for f in (s.value("dataset/recent", [], list) or []) if f != folder]
-        s.setValue("dataset/recent", [folder] + recent[:MAX_RECENT - 1])
-        s.setValue("dataset/last_folder", folder)
+        remember_dataset(folder)
         self._fill_recent()
 
     def _forget(self, folder: str) -> None:
         """A folder that did not open leaves Recent (it would fail again from there)."""
-        s = settings()
-        recent = s.value("dataset/recent", [], list) or []
-        if folder in recent:
-            s.setValue("dataset/recent", [f for f in recent if f != folder])
+        if forget_dataset(folder):
             self._fill_recent()
 
     def choose_folder(self) -> None:
-        start = settings().value("dataset/last_folder", "", str)
+        start = settings().value(DATASET_LAST_FOLDER, "", str)
         folder = QFileDialog.getExistingDirectory(self, "Open a data set folder", start)
         if folder:
             self.open_folder(folder)

@@ -27,7 +27,7 @@ from core.device import list_devices
 from core.events import (BatchFinished, FileDone, FileFailed, FileSkipped, FileStarted, KernelEstimated,
                          TileProgress)
 from deblur_desktop import workers
-from deblur_desktop.app import settings
+from deblur_desktop.settings import DEBLUR_LAST_FOLDER, settings
 from deblur_desktop.tabs.deblur_jobs import (BatchRun, OutputOptions, QueueItem, expand_paths, load_compare,
                                              model_info, output_root, result_path, try_crop)
 from deblur_desktop.tabs.evaluate_view import MODEL_SUFFIXES, find_models
@@ -383,13 +383,13 @@ class DeblurTab(QWidget):
 
     # ---- adding files ---------------------------------------------------------------
     def choose_files(self) -> None:
-        start = settings().value("deblur/last_folder", "", str)
+        start = settings().value(DEBLUR_LAST_FOLDER, "", str)
         files, _ = QFileDialog.getOpenFileNames(self, "Add photos to deblur", start, PHOTO_FILTER)
         if files:
             self.add_paths(files)
 
     def choose_folder(self) -> None:
-        start = settings().value("deblur/last_folder", "", str)
+        start = settings().value(DEBLUR_LAST_FOLDER, "", str)
         folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos (with its subfolders)", start)
         if folder:
             self.add_paths([folder])
@@ -401,7 +401,7 @@ class DeblurTab(QWidget):
     def add_paths(self, paths: list[str]) -> None:
         if not paths:
             return
-        settings().setValue("deblur/last_folder", str(Path(paths[0]).parent))
+        settings().setValue(DEBLUR_LAST_FOLDER, str(Path(paths[0]).parent))
         self.queue_info.setText("Looking for photos…")
         holder: list[workers.Job] = []
         job = workers.start_call(expand_paths, paths, set(self.queue.rows), on_done=self._scanned,

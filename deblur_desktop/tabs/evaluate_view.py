@@ -28,7 +28,7 @@ from core.events import Message
 from core.fileutil import atomic_write_text
 from core.paths import default_runs_dir
 from deblur_desktop import workers
-from deblur_desktop.app import settings
+from deblur_desktop.settings import settings
 
 COLORS = ["#e0a030", "#3d7bd9", "#40b060", "#d04040", "#9a60d0", "#40b0b0"]
 

@@ -24,7 +24,7 @@ from core.events import CheckpointSaved, Finished, Message, RunStarted, Sample, 
 from core.paths import default_runs_dir
 from core.training.presets import PRESETS, preset
 from deblur_desktop import workers
-from deblur_desktop.app import settings
+from deblur_desktop.settings import settings
 from deblur_desktop.widgets.config_form import ConfigForm
 from deblur_desktop.widgets.loss_plot import LossPlot
 from deblur_desktop.widgets.sample_strip import SampleStrip

@@ -57,14 +57,14 @@ def test_geometry_and_tab_are_remembered(qtbot):
 
 
 def test_uncaught_exception_is_logged_to_the_user_log(isolated_settings):
-    from deblur_desktop import app
+    from deblur_desktop import error_log
 
-    path = app.setup_logging()
+    path = error_log.setup_logging()
     try:
         try:
             raise RuntimeError("something broke in a slot")
         except RuntimeError:
-            app.show_exception(*sys.exc_info())
+            error_log.show_exception(*sys.exc_info())
         for h in logging.getLogger().handlers:
             h.flush()
         assert path is not None and path.parent == isolated_settings / "logs"
@@ -81,7 +81,8 @@ def test_palette_follows_a_dark_system_scheme(qapp):
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QPalette
 
-    from deblur_desktop.app import apply_palette, make_app
+    from deblur_desktop.app import make_app
+    from deblur_desktop.appearance import apply_palette
 
     app = make_app()
     try:
