@@ -10,6 +10,10 @@ the problem (`ImageReadError` / `ImageWriteError`), never a bare PIL traceback.
 Pillow reads 16-bit RGB(A) PNG and TIFF as 8-bit, so those go another way: PNG is
 decoded twice by Pillow's own C decoder (high bytes, then low bytes) and written by
 the small encoder below; 16-bit TIFF goes through tifffile.
+
+HEIC/HEIF (pillow-heif) and AVIF (Pillow's own plugin) read and write like JPEG.
+Camera RAW is read by core.data.rawio (rawpy) and written back as 16-bit TIFF. Each
+optional library is imported only when a file needs it, and a missing one is named.
 """
 from __future__ import annotations
 
@@ -24,10 +28,17 @@ from PIL import Image, UnidentifiedImageError
 
 from core.fileutil import atomic_save
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"})
-FORMAT_SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "TIFF": ".tif", "WEBP": ".webp", "BMP": ".bmp"}
+HEIF_SUFFIXES = frozenset({".heic", ".heif", ".hif"})
+# camera RAW: read only (rawpy/LibRaw); results are written as 16-bit TIFF
+RAW_SUFFIXES = frozenset({".dng", ".cr2", ".cr3", ".nef", ".nrw", ".arw", ".raf", ".orf", ".rw2",
+                          ".pef", ".srw", ".3fr", ".iiq", ".rwl"})
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".avif"}
+                           | HEIF_SUFFIXES | RAW_SUFFIXES)
+FORMAT_SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "TIFF": ".tif", "WEBP": ".webp", "BMP": ".bmp",
+                 "HEIF": ".heic", "AVIF": ".avif"}
 SUFFIX_FORMAT = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF",
-                 ".webp": "WEBP", ".bmp": "BMP"}
+                 ".webp": "WEBP", ".bmp": "BMP", ".heic": "HEIF", ".heif": "HEIF", ".hif": "HEIF",
+                 ".avif": "AVIF"}
 SIXTEEN_BIT_FORMATS = {"PNG", "TIFF"}
 
 # Pillow's default bomb guard (~89 MP warns, ~179 MP raises). A 24-MP camera photo is
@@ -60,7 +71,7 @@ class ImageWriteError(OSError):
 class ImageInfo:
     """What `write_image` needs to write a result like its source."""
     path: str = ""
-    format: str = "PNG"  # Pillow's name: JPEG, PNG, TIFF, WEBP, BMP
+    format: str = "PNG"  # Pillow's name: JPEG, PNG, TIFF, WEBP, BMP, HEIF, AVIF (RAW reads as TIFF)
     mode: str = "RGB"  # the source's Pillow mode, for display
     bit_depth: int = 8  # 8 or 16 per channel
     grey: bool = False
@@ -75,7 +86,32 @@ def is_image_path(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
 
 
+def heif_support(path: Path | None = None) -> None:
+    """Register pillow-heif's opener/saver with Pillow, once; a clear error without it."""
+    try:
+        import pillow_heif
+    except ImportError:
+        raise _missing(path, "HEIC/HEIF", "pillow-heif") from None
+    if "HEIF" not in Image.OPEN:
+        pillow_heif.register_heif_opener()
+
+
+def avif_support(path: Path | None = None) -> None:
+    from PIL import features
+    if not features.check("avif"):
+        raise _missing(path, "AVIF", "Pillow>=11.3 built with AVIF (or pillow-avif-plugin)")
+
+
+def _missing(path: Path | None, kind: str, package: str) -> ValueError:
+    problem = f"{kind} images need the {package} package: pip install '{package}'"
+    return ImageReadError(path, problem) if path is not None else ValueError(problem)
+
+
 def _open(path: Path) -> Image.Image:
+    if path.suffix.lower() in HEIF_SUFFIXES:
+        heif_support(path)
+    elif path.suffix.lower() == ".avif":
+        avif_support(path)
     try:
         return Image.open(path)
     except FileNotFoundError:
@@ -90,6 +126,9 @@ def _open(path: Path) -> Image.Image:
 
 def image_size(path: Path) -> tuple[int, int]:
     """(width, height) as displayed (EXIF rotation applied), reading only the header."""
+    if Path(path).suffix.lower() in RAW_SUFFIXES:
+        from core.data.rawio import raw_size
+        return raw_size(Path(path))
     im = _open(Path(path))
     with im:
         w, h = im.size
@@ -109,6 +148,9 @@ def read_rgb(path: Path) -> np.ndarray:
 def read_image(path: str | Path) -> tuple[np.ndarray, ImageInfo]:
     """Float32 HxWx3 RGB in [0, 1], upright, and the metadata to write a result like it."""
     path = Path(path)
+    if path.suffix.lower() in RAW_SUFFIXES:
+        from core.data.rawio import read_raw
+        return read_raw(path)
     im = _open(path)
     try:
         with im:
@@ -269,8 +311,10 @@ def format_for(path: Path, fmt: str | None = None) -> str:
     if fmt:
         f = fmt.upper().replace("JPG", "JPEG").replace("TIF", "TIFF").replace("TIFFF", "TIFF")
         if f not in FORMAT_SUFFIX:
-            raise ValueError(f"unknown image format {fmt!r}: use jpeg, png, tiff, webp or bmp")
+            raise ValueError(f"unknown image format {fmt!r}: use jpeg, png, tiff, webp, bmp, heif or avif")
         return f
+    if Path(path).suffix.lower() in RAW_SUFFIXES:
+        return "TIFF"  # RAW is read only; write_image puts a .tif suffix on the name
     f = SUFFIX_FORMAT.get(Path(path).suffix.lower())
     if f is None:
         raise ImageWriteError(path, f"cannot tell the image format from the suffix "
@@ -285,6 +329,10 @@ def write_image(path: str | Path, rgb01: np.ndarray, like: ImageInfo | None = No
     grey, alpha passed through, EXIF and ICC carried."""
     path = Path(path)
     fmt = format_for(path, format)
+    if path.suffix.lower() in RAW_SUFFIXES:
+        path = path.with_suffix(FORMAT_SUFFIX[fmt])  # never TIFF (or JPEG) bytes under a RAW name
+    if fmt == "HEIF":
+        heif_support()
     like = like or ImageInfo()
     depth = bit_depth or like.bit_depth
     if fmt not in SIXTEEN_BIT_FORMATS:
@@ -306,7 +354,7 @@ def write_image(path: str | Path, rgb01: np.ndarray, like: ImageInfo | None = No
         if depth == 16 and fmt == "PNG":
             atomic_save(path, lambda tmp: tmp.write_bytes(encode_png16(pix, icc, like.exif)))
         elif depth == 16 and fmt == "TIFF":
-            atomic_save(path, lambda tmp: _write_tiff16(tmp, pix, icc))
+            atomic_save(path, lambda tmp: _write_tiff16(tmp, pix, icc, like.exif))
         else:
             im = Image.fromarray(pix)
             kw = _save_options(fmt, quality, icc, like.exif)
@@ -327,28 +375,75 @@ def _alpha_to(alpha: np.ndarray, depth: int) -> np.ndarray:
 
 def _save_options(fmt: str, quality: int, icc: bytes | None, exif: bytes | None) -> dict:
     kw: dict = {}
-    if fmt in ("JPEG", "PNG", "TIFF", "WEBP") and icc:
+    if fmt in ("JPEG", "PNG", "TIFF", "WEBP", "HEIF", "AVIF") and icc:
         kw["icc_profile"] = icc
-    if fmt in ("JPEG", "PNG", "WEBP", "TIFF") and exif:
+    if fmt in ("JPEG", "PNG", "WEBP", "TIFF", "HEIF", "AVIF") and exif:
         kw["exif"] = exif
     if fmt == "JPEG":
         # 4:4:4 at high quality: chroma subsampling would undo some of the sharpening
         kw.update(quality=int(quality), subsampling=0 if quality >= 90 else 2, optimize=True)
     elif fmt == "WEBP":
         kw.update(quality=int(quality), method=4)
+    elif fmt in ("HEIF", "AVIF"):
+        kw["quality"] = int(quality)
     elif fmt == "TIFF":
         kw["compression"] = "tiff_deflate"
     return kw
 
 
-def _write_tiff16(tmp: Path, pix: np.ndarray, icc: bytes | None) -> None:
+def _write_tiff16(tmp: Path, pix: np.ndarray, icc: bytes | None, exif: bytes | None = None) -> None:
     import tifffile
 
     photometric = "minisblack" if pix.ndim == 2 or pix.shape[2] == 2 else "rgb"
     extra = [(34675, 7, len(icc), icc, True)] if icc else []
+    ifd0, subs = _exif_parts(exif)
+    extra += [(tag, "s", 0, value, True) for tag, value in ifd0.items()]
+    # tifffile refuses to write the Exif/GPS pointer tags, so it writes each under the
+    # number just below (no registered tag, same sort order) and the patch renames it
+    extra += [(tag - 1, "I", 1, 0, True) for tag in subs]
     extrasamples = (2,) if pix.ndim == 3 and pix.shape[2] in (2, 4) else None  # unassociated alpha
     tifffile.imwrite(tmp, pix, photometric=photometric, compression="zlib", extratags=extra,
-                     extrasamples=extrasamples)
+                     extrasamples=extrasamples, byteorder="<")
+    if subs:
+        _append_sub_ifds(tmp, subs)
+
+
+# EXIF text tags of the main directory that tifffile writes itself (camera, time, author)
+_TIFF_TEXT_TAGS = (0x010F, 0x0110, 0x0132, 0x013B, 0x8298)  # not 270/305: tifffile writes its own
+
+
+def _exif_parts(exif: bytes | None) -> tuple[dict, dict]:
+    """EXIF bytes as (IFD0 text tags, {pointer tag: sub-IFD dict}) for the 16-bit TIFF
+    writer: tifffile writes no EXIF of its own, so the Exif and GPS directories
+    (capture time, exposure, GPS) are appended after it by `_append_sub_ifds`."""
+    if not exif:
+        return {}, {}
+    try:
+        e = Image.Exif()
+        e.load(exif)
+        ifd0 = {t: e[t] for t in _TIFF_TEXT_TAGS if isinstance(e.get(t), str) and e[t]}
+        subs = {t: dict(e.get_ifd(t)) for t in (0x8769, 0x8825) if e.get_ifd(t)}
+        return ifd0, subs
+    except Exception:  # EXIF is a courtesy: a broken block must not stop the write
+        return {}, {}
+
+
+def _append_sub_ifds(tmp: Path, subs: dict) -> None:
+    import tifffile
+    from PIL import TiffImagePlugin
+
+    with tifffile.TiffFile(tmp) as tf:
+        where = {t: tf.pages[0].tags[t - 1].valueoffset for t in subs}
+    with open(tmp, "r+b") as f:
+        for tag, tags in subs.items():
+            f.seek(0, 2)
+            at = f.tell() + (f.tell() & 1)  # IFDs start on a word boundary
+            ifd = TiffImagePlugin.ImageFileDirectory_v2(prefix=b"II")
+            for k, v in tags.items():
+                ifd[k] = v
+            f.write(b"\x00" * (at - f.tell()) + ifd.tobytes(at))
+            f.seek(where[tag] - 8)  # the 12-byte entry: tag, type, count, value
+            f.write(struct.pack("<HHII", tag, 4, 1, at))
 
 
 def encode_png16(pix: np.ndarray, icc: bytes | None = None, exif: bytes | None = None) -> bytes:
