@@ -7,9 +7,9 @@ import sys
 
 from core import __version__
 from core.cli.common import CliError
-from core.cli import train_cmd, eval_cmd, synth_cmd, run_cmd, kernel_cmd, export_cmd, models_cmd
+from core.cli import train_cmd, eval_cmd, synth_cmd, run_cmd, kernel_cmd, export_cmd, models_cmd, scan_cmd
 
-COMMANDS = [train_cmd, run_cmd, eval_cmd, kernel_cmd, synth_cmd, export_cmd, models_cmd]
+COMMANDS = [train_cmd, run_cmd, eval_cmd, kernel_cmd, scan_cmd, synth_cmd, export_cmd, models_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:
