@@ -19,7 +19,7 @@ import skimage
 from PIL import Image
 
 from core.data import synth
-from core.data.dataset import to_tensor
+from core.data.tensors import to_tensor
 from core.data.imageio import read_rgb, to_uint8
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,12 +10,13 @@ import random
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 from core.config import DataConfig
+from core.data import synth
 from core.data.imageio import image_size, read_rgb
 from core.data.pairs import DataError, ImagePair, PairSet
+from core.data.tensors import downscale, pad_to_size, to_tensor
 
 VAL_SPLIT_NAMES = ("val", "valid", "validation")
 PRELOAD_BYTES = 1 << 30  # sharp-only training photos are held decoded when they fit in this
@@ -61,29 +62,6 @@ def split_train_val(pairset: PairSet, val_fraction: float, seed: int) -> tuple[l
 def epoch_order(n: int, epoch: int, seed: int) -> list[int]:
     g = torch.Generator().manual_seed(seed * 100_003 + epoch)
     return torch.randperm(n, generator=g).tolist()
-
-
-def to_tensor(a: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))
-
-
-def downscale(t: torch.Tensor, max_side: int | None) -> torch.Tensor:
-    """Shrink CxHxW so the longer side is <= max_side (aspect kept); never enlarge."""
-    h, w = t.shape[-2:]
-    if not max_side or max(h, w) <= max_side:
-        return t
-    s = max_side / max(h, w)
-    size = (max(1, round(h * s)), max(1, round(w * s)))
-    return F.interpolate(t[None], size=size, mode="bilinear", antialias=True, align_corners=False)[0].clamp(0, 1)
-
-
-def _pad_to(t: torch.Tensor, size: int) -> torch.Tensor:
-    h, w = t.shape[-2:]
-    ph, pw = max(0, size - h), max(0, size - w)
-    if ph or pw:
-        mode = "reflect" if ph < h and pw < w else "replicate"
-        t = F.pad(t[None], (0, pw, 0, ph), mode=mode)[0]
-    return t
 
 
 class PairDataset(Dataset):
@@ -137,8 +115,6 @@ class PairDataset(Dataset):
 
     def load(self, pair: ImagePair, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         if pair.blur is None:
-            from core.data import synth  # noqa: PLC0415 - only sharp-only data needs it
-
             sharp = self._read_sharp(pair)
             return synth.blur_tensor(sharp, rng, self.cfg), sharp
         sharp = to_tensor(read_rgb(pair.sharp))
@@ -163,7 +139,7 @@ class PairDataset(Dataset):
         else:
             blur, sharp = self.load(pair, rng)
             if crop:
-                blur, sharp = _pad_to(blur, crop), _pad_to(sharp, crop)
+                blur, sharp = pad_to_size(blur, crop), pad_to_size(sharp, crop)
                 h, w = sharp.shape[-2:]
                 if self.train:
                     y, x = int(rng.integers(0, h - crop + 1)), int(rng.integers(0, w - crop + 1))
@@ -192,7 +168,7 @@ class PairDataset(Dataset):
                 self._deconvolved[key] = (rp.stack(blur, dec), sharp)
             x, sharp = self._deconvolved[key]
             if crop:
-                x, sharp = _pad_to(x, crop), _pad_to(sharp, crop)
+                x, sharp = pad_to_size(x, crop), pad_to_size(sharp, crop)
                 h, w = sharp.shape[-2:]
                 y, x0 = ((int(rng.integers(0, h - crop + 1)), int(rng.integers(0, w - crop + 1))) if self.train
                          else ((h - crop) // 2, (w - crop) // 2))
@@ -204,7 +180,7 @@ class PairDataset(Dataset):
             return self._flip(x, sharp, rng)
         sharp = self._read_sharp(pair)
         if crop:
-            sharp = _pad_to(sharp, crop)
+            sharp = pad_to_size(sharp, crop)
         h, w = sharp.shape[-2:]
         c_h, c_w = (crop, crop) if crop else (h, w)
         if self.train:
@@ -234,9 +210,7 @@ class PairDataset(Dataset):
         """Sharp-only data: choose the crop first, blur only it plus the margin the
         kernel reaches (synth_max_kernel px), then cut the crop: much cheaper than
         blurring whole photos, and exact inside the image (the scene's own pixels blur in)."""
-        from core.data import synth  # noqa: PLC0415
-
-        sharp = _pad_to(self._read_sharp(pair), crop)
+        sharp = pad_to_size(self._read_sharp(pair), crop)
         h, w = sharp.shape[-2:]
         if self.train:
             y, x = int(rng.integers(0, h - crop + 1)), int(rng.integers(0, w - crop + 1))

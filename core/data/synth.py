@@ -31,10 +31,13 @@ from typing import Iterator
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
+from core.data.imageio import ImageReadError, is_image_path, read_rgb, to_uint8
+from core.data.pairs import DataError
+from core.data.tensors import downscale, reflect_pad, to_tensor
 from core.events import Event
+from core.fileutil import atomic_save
 
 
 @dataclass(frozen=True)
@@ -158,8 +161,7 @@ def convolve(img: torch.Tensor, kernel: np.ndarray) -> torch.Tensor:
         return img * float(kernel[0, 0])
     c, h, w = img.shape
     pad = ks // 2
-    mode = "reflect" if pad < h and pad < w else "replicate"
-    x = F.pad(img[None], (pad, pad, pad, pad), mode=mode)[0]
+    x = reflect_pad(img, pad, pad, pad, pad)
     size = (x.shape[-2] + ks - 1, x.shape[-1] + ks - 1)  # full linear convolution, no wrap
     k = torch.from_numpy(kernel).to(torch.float32)
     y = torch.fft.irfft2(torch.fft.rfft2(x.float(), size) * torch.fft.rfft2(k, size), size)
@@ -271,11 +273,6 @@ def synth_folder(sharp_dir: str | Path, out_dir: str | Path, seed: int = 0,
     downscaled source, lossless), kernels/<name>.npy and a kernels/<name>.png to look at.
     Each pair's randomness comes from (seed, file name), so a pair does not change when
     other photos are added; a file that cannot be read is reported and skipped."""
-    from core.data.dataset import downscale, to_tensor  # noqa: PLC0415 - avoid a cycle
-    from core.data.imageio import ImageReadError, is_image_path, read_rgb, to_uint8
-    from core.data.pairs import DataError
-    from core.fileutil import atomic_save
-
     sharp_dir, out_dir = Path(sharp_dir), Path(out_dir)
     if not sharp_dir.is_dir():
         raise DataError(f"{sharp_dir}: folder not found")

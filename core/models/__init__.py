@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from core.config import ModelConfig
+from core.data.tensors import pad_to_multiple
 from core.models import seed
 
 
@@ -159,12 +160,6 @@ def run_generator(g: nn.Module, spec: ModelSpec, x01: torch.Tensor) -> torch.Ten
     Pads by reflection to the spec's size multiple and crops back, so every model
     maps an image to one of the same size.
     """
-    h, w = x01.shape[-2:]
-    m = spec.size_multiple
-    ph, pw = (-h) % m, (-w) % m
-    x = x01
-    if ph or pw:
-        mode = "reflect" if ph < h and pw < w else "replicate"
-        x = torch.nn.functional.pad(x, (0, pw, 0, ph), mode=mode)
+    x, h, w = pad_to_multiple(x01, spec.size_multiple)
     y = spec.from_model(g(spec.to_model(x)))
     return y[..., :h, :w].clamp(0, 1)

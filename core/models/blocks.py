@@ -66,16 +66,6 @@ class NAFBlock(nn.Module):
         return y + x * self.gamma
 
 
-def pad_to_multiple(x: torch.Tensor, m: int) -> tuple[torch.Tensor, int, int]:
-    """Pad H and W up to a multiple of `m` (reflect where the image is big enough)."""
-    h, w = x.shape[-2:]
-    ph, pw = (-h) % m, (-w) % m
-    if ph or pw:
-        mode = "reflect" if ph < h and pw < w else "replicate"
-        x = F.pad(x, (0, pw, 0, ph), mode=mode)
-    return x, h, w
-
-
 class PatchDiscriminator(nn.Module):
     """PatchGAN (pix2pix, 70x70 receptive field): one real/fake logit per patch.
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from core.models.blocks import NAFBlock, pad_to_multiple
+from core.data.tensors import pad_to_multiple
+from core.models.blocks import NAFBlock
 
 
 class NAFNet(nn.Module):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from core.models.blocks import pad_to_multiple
+from core.data.tensors import pad_to_multiple
 
 
 class ResidualBlock(nn.Module):

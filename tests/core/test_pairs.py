@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.data.dataset import PairDataset, downscale, split_train_val
+from core.data.dataset import PairDataset, split_train_val
+from core.data.tensors import downscale
 from core.config import DataConfig
 from core.data.pairs import DataError, discover
 
