@@ -1,6 +1,8 @@
 """Whole-process time of `deblur run --engine shake` on one photo (not a test; the figures
-are in docs/shake-reduction.md, issue 23's budget: <= 3 s for 1280x720, <= 10 s for
-12 megapixels, on two cores).
+are in docs/shake-reduction.md and docs/refine-model.md). Two variants: the engine alone
+(`--no-refine`; issue 23's budget: <= 3 s for 1280x720, <= 10 s for 12 megapixels) and
+the whole pipeline with the shipped kernel-aware refiner (issue 24's: <= 4 s and <= 15 s),
+on two cores.
 
     python benchmarks/bench_shake.py [PHOTO] [REPEATS]
 
@@ -26,11 +28,14 @@ DEFAULT = ROOT.parent / "shared/data/real_blur_only/SRN-Deblur__testing_set_01.p
 DEBLUR = Path(sys.executable).with_name("deblur")
 
 
-def run_once(photo: Path, out: Path) -> tuple[float, float]:
+VARIANTS = {"engine alone (--no-refine)": ["--no-refine"], "engine + refiner": []}
+
+
+def run_once(photo: Path, out: Path, flags: list[str]) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    subprocess.run([str(DEBLUR), "run", "-q", "--engine", "shake", str(photo), "-o", str(out), "--overwrite"],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([str(DEBLUR), "run", "-q", "--engine", "shake", *flags, str(photo), "-o", str(out),
+                    "--overwrite"], check=True, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -47,11 +52,12 @@ def main() -> None:
         Image.open(photo).convert("RGB").resize((4000, 3000), Image.BICUBIC).save(big, quality=92)
         for p in (photo, big):
             w, h = Image.open(p).size
-            times = [run_once(p, tmp / "out") for _ in range(repeats)]
-            best = min(times)
-            med = sorted(times)[len(times) // 2]
-            print(f"{p.name} {w}x{h}: median {med[0]:.2f} s wall ({med[1]:.2f} CPU-s), best {best[0]:.2f} s "
-                  f"over {repeats} runs")
+            for name, flags in VARIANTS.items():
+                times = [run_once(p, tmp / "out", flags) for _ in range(repeats)]
+                best = min(times)
+                med = sorted(times)[len(times) // 2]
+                print(f"{p.name} {w}x{h}, {name}: median {med[0]:.2f} s wall ({med[1]:.2f} CPU-s), "
+                      f"best {best[0]:.2f} s over {repeats} runs")
 
 
 if __name__ == "__main__":

@@ -39,8 +39,8 @@ def preset(name: str) -> RunConfig:
         cfg.model.options = {}
         d = cfg.data
         # native size: the refiner repairs deconvolution artefacts at the photo's own scale;
-        # kernels up to 41 px cover what the engine estimates (35 px working window) and more
-        d.synthetic, d.max_side, d.crop, d.synth_max_kernel = True, None, 128, 41
+        # kernels up to 35 px, the engine's working window (larger blurs are estimated smaller)
+        d.synthetic, d.max_side, d.crop, d.synth_max_kernel = True, None, 128, 35
         d.val_crop, d.val_fraction, d.repeat = 192, 0.05, 10
         return cfg
     raise ValueError(f"unknown preset {name!r} ({', '.join(PRESETS)})")

@@ -51,7 +51,7 @@ def test_each_perturbation_does_what_its_record_says():
             assert k2.sum() == pytest.approx(1, abs=1e-5) and (k2 >= 0).all()
             m = rp.second_moment(k2)
             if kind == "scale":
-                assert 0.8 <= rec.scale <= 1.25
+                assert errors.scale_range[0] <= rec.scale <= errors.scale_range[1]
                 assert m / m0 == pytest.approx(rec.scale ** 2, rel=0.15)
                 seen["scale"] += 1
             elif kind == "thicken":
@@ -59,10 +59,10 @@ def test_each_perturbation_does_what_its_record_says():
                 assert m - m0 == pytest.approx(2 * rec.sigma ** 2, abs=0.25)
                 seen["sigma"] += 1
             else:
-                assert 0.6 <= rec.kept <= 0.9 + 1e-6
+                assert errors.partial_keep[0] - 1e-6 <= rec.kept <= errors.partial_keep[1] + 1e-6
                 # mass was taken from one end of the path: the centroid moves towards the other
                 shift = np.hypot(*(np.subtract(rp.centroid(k2), rp.centroid(k))))
-                assert shift > 0.3
+                assert shift > 0.1
                 seen["kept"] += 1
     k3, rec = rp.perturb_kernel(k, np.random.default_rng(0), rp.KernelErrors(exact_prob=1.0))
     assert rec.exact and np.array_equal(k3, k.astype(np.float32))
