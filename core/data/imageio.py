@@ -388,6 +388,10 @@ def _save_options(fmt: str, quality: int, icc: bytes | None, exif: bytes | None)
         kw["quality"] = int(quality)
     elif fmt == "TIFF":
         kw["compression"] = "tiff_deflate"
+    elif fmt == "PNG":
+        # zlib level 3 instead of Pillow's 6: a 1280x720 photo is written in 0.09 s instead
+        # of 0.32 s (a tenth of shake reduction's whole time) for a 6 % larger file
+        kw["compress_level"] = 3
     return kw
 
 
