@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
-from core.data.imageio import (FORMAT_SUFFIX, ImageReadError, ImageWriteError, format_for, image_size,
+from core.data.imageio import (FORMAT_SUFFIX, RAW_SUFFIXES, ImageReadError, ImageWriteError, format_for, image_size,
                                is_image_path, read_image, write_image)
 from core.events import (BatchFinished, Event, FileDone, FileFailed, FileSkipped, FileStarted,
                          KernelEstimated, Message, TileProgress)
@@ -55,7 +55,8 @@ def collect(inputs: Iterable[str | Path], recursive: bool = False) -> list[tuple
 
 
 def output_path(out_dir: Path, rel: Path, suffix: str = "", fmt: str | None = None) -> Path:
-    ext = FORMAT_SUFFIX[format_for(rel, fmt)] if fmt else rel.suffix
+    # camera RAW is read only: its result is a 16-bit TIFF, named so (as write_image does)
+    ext = FORMAT_SUFFIX[format_for(rel, fmt)] if fmt or rel.suffix.lower() in RAW_SUFFIXES else rel.suffix
     return out_dir / rel.parent / f"{rel.stem}{suffix}{ext}"
 
 

@@ -14,10 +14,11 @@ from core.cli import main
 from core.config import RunConfig
 from core.data.imageio import to_uint8
 from core.events import BatchFinished, FileDone, FileFailed, FileSkipped, FileStarted, TileProgress
-from core.inference import Deblurrer, ModelLoadError, export_safetensors, load_model, resolve_model
+from core.inference import Deblurrer, resolve_model
+from core.model_files import ModelLoadError, export_safetensors, load_model
 from core.inference import loading
 from core.inference.batch import OutputFolderError, deblur_paths
-from core.training.checkpoint import save_checkpoint
+from core.model_files import save_checkpoint
 
 
 @pytest.fixture(scope="module")
@@ -205,3 +206,11 @@ def test_cli_run_and_eval_take_a_self_ensemble(tmp_path, model_files, deblurrer,
     assert "x4 self-ensemble" in (tmp_path / "ev" / "per_image.csv").read_text()
     with pytest.raises(SystemExit):
         main(["run", str(src), "-o", str(tmp_path / "x2"), "--ensemble", "2"])
+
+
+def test_a_raw_photo_is_named_as_the_tiff_it_is_written_as():
+    # RAW is read only (16-bit TIFF out): the existence check must look for the .tif
+    from core.inference.batch import output_path
+    assert output_path(Path("out"), Path("trip/IMG_1.NEF"), "_sharp") == Path("out/trip/IMG_1_sharp.tif")
+    assert output_path(Path("out"), Path("x.dng"), fmt="PNG") == Path("out/x.png")
+    assert output_path(Path("out"), Path("x.jpg")) == Path("out/x.jpg")
