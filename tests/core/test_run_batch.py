@@ -210,6 +210,8 @@ def test_cli_run_and_eval_take_a_self_ensemble(tmp_path, model_files, deblurrer,
 
 def test_a_raw_photo_is_named_as_the_tiff_it_is_written_as():
     # RAW is read only (16-bit TIFF out): the existence check must look for the .tif
+    from pathlib import Path
+
     from core.inference.batch import output_path
     assert output_path(Path("out"), Path("trip/IMG_1.NEF"), "_sharp") == Path("out/trip/IMG_1_sharp.tif")
     assert output_path(Path("out"), Path("x.dng"), fmt="PNG") == Path("out/x.png")
