@@ -30,7 +30,8 @@ def main() -> None:
     import onnxruntime as ort
 
     if a.model:
-        from core.inference import load_model, resolve_model
+        from core.inference import resolve_model
+        from core.model_files import load_model
         g, cfg = load_model(resolve_model(a.model))
     else:
         cfg = RunConfig()

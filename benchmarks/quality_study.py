@@ -113,7 +113,7 @@ def run(name: str) -> None:
         mark = time.process_time()
     # The stop comes mid-epoch: validate the final weights once more so every config
     # ends on the same budget.
-    from core.training.checkpoint import load_generator
+    from core.model_files import load_generator
     from core.models import get_spec
 
     g, _ = load_generator(out / "checkpoints" / "last.pt")

@@ -19,7 +19,12 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from core.fileutil import atomic_write_text
-from core.paths import resource_path, user_data_dir
+from core.model_files import export_safetensors, load_model
+from core.models import count_parameters
+from core.models.imported import PREFIX, save_library_copy
+from core.paths import default_runs_dir, resource_path, user_data_dir
+from core.run_folder import RunFolder
+from core.safetensors_file import UNREADABLE, read_safetensors_file
 
 CARD_VERSION = 1
 
@@ -60,9 +65,9 @@ def library_dir() -> Path:
 def _checkpoint_of(path: Path) -> Path:
     """A run folder stands for its best checkpoint (else its last)."""
     if path.is_dir():
-        for name in ("best.pt", "last.pt"):
-            if (path / "checkpoints" / name).is_file():
-                return path / "checkpoints" / name
+        found = RunFolder(path).model_checkpoint()
+        if found is not None:
+            return found[1]
         raise LibraryError(f"{path}: a folder without checkpoints/best.pt or last.pt "
                            f"(give a model file or a training run folder)")
     return path
@@ -71,10 +76,6 @@ def _checkpoint_of(path: Path) -> Path:
 def identify(path: str | Path) -> ModelCard:
     """What a model file is (architecture, parameter count) without adding it. Refusals
     (a pickle with code, an upscaler, a missing extra) come as ValueErrors naming the file."""
-    from core.inference import load_model
-    from core.models import count_parameters
-    from core.models.imported import PREFIX
-
     path = _checkpoint_of(Path(path).expanduser())
     g, cfg = load_model(path)
     name = cfg.model.name
@@ -94,13 +95,11 @@ def valid_name(name: str) -> str:
 def add_model(path: str | Path, name: str | None = None, *, replace: bool = False,
               notes: str = "", library: Path | None = None) -> ModelCard:
     """Copy a model into the library as safetensors with a card; returns the card."""
-    from core.inference import export_safetensors, load_model
-    from core.models.imported import PREFIX, save_library_copy
-
     lib = library or library_dir()
     src = _checkpoint_of(Path(path).expanduser())
     if name is None:
-        stem = src.parent.parent.name if src.parent.name == "checkpoints" else src.stem
+        run = RunFolder.of_checkpoint(src)
+        stem = run.name if run is not None else src.stem
         name = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.") or "model"
     name = valid_name(name)
     target = lib / f"{name}.safetensors"
@@ -139,10 +138,8 @@ def _bundled() -> list[ModelCard]:
 def _arch_from_metadata(f: Path) -> str:
     """The architecture a safetensors file names in its metadata, without loading weights."""
     try:
-        from safetensors import safe_open
-        with safe_open(str(f), framework="pt", device="cpu") as st:
-            meta = st.metadata() or {}
-    except Exception:  # noqa: BLE001 - a listing shows "?" rather than failing
+        meta, _ = read_safetensors_file(f, weights=False)
+    except UNREADABLE:  # a listing shows "?" rather than failing
         return "?"
     return meta.get("model") or meta.get("architecture") or "?"
 
@@ -172,3 +169,17 @@ def remove_model(name: str, library: Path | None = None) -> None:
         raise LibraryError(f"no model named {name!r} in {lib}")
     for f in files:
         f.unlink(missing_ok=True)
+
+
+def find_models() -> list[tuple[str, Path]]:
+    """(label, file) of every model the app offers: the bundled models, the user's library,
+    then each training run under the runs folder (its best checkpoint, else its last)."""
+    out = [("default model" if c.kind == "bundled" and c.name == "default" else c.name, Path(c.file))
+           for c in list_models()]
+    runs = default_runs_dir()
+    if runs.is_dir():
+        for run in sorted(runs.iterdir()):
+            found = RunFolder(run).model_checkpoint()
+            if found is not None:
+                out.append((f"run {run.name} ({found[0]})", found[1]))
+    return out

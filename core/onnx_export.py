@@ -135,7 +135,8 @@ def _compare(graph: nn.Module, onnx_path: Path, example: torch.Tensor,
 def export_onnx(model: str | Path | None, out: str | Path, *, check: bool = True) -> ExportReport:
     """A model name, file (.safetensors export or training checkpoint) or None (the
     shipped default) -> an ONNX file at `out`."""
-    from core.inference import load_model, resolve_model
+    from core.inference import resolve_model
+    from core.model_files import load_model
 
     path = resolve_model(model)
     g, cfg = load_model(path)
@@ -181,7 +182,9 @@ def onnx_deblurrer(model: str | Path | None, cache_dir: str | Path | None = None
     checked against PyTorch; the .onnx is cached by the model file's path, size and time."""
     import hashlib
 
-    from core.inference import Deblurrer, load_model, resolve_model
+    from core.inference import Deblurrer, resolve_model
+
+    from core.model_files import load_model
     from core.paths import user_data_dir
 
     path = resolve_model(model)

@@ -66,7 +66,8 @@ def check_deblur(model: str | Path | None = None, sample: Path | None = None) ->
 
     from core.data.imageio import ImageReadError, read_image
     from core.events import BatchFinished, FileFailed
-    from core.inference import Deblurrer, ModelLoadError, resolve_model
+    from core.inference import Deblurrer, resolve_model
+    from core.model_files import ModelLoadError
     from core.inference.batch import deblur_paths
 
     try:
@@ -122,7 +123,8 @@ def check_train(sample: Path | None = None) -> str:
     from core.config import RunConfig
     from core.data.imageio import read_image, write_image
     from core.events import Finished, Step
-    from core.inference import load_model
+    from core.model_files import load_model
+    from core.run_folder import RunFolder
     from core.training.loop import Trainer
 
     rgb, _ = read_image(sample or smallest_sample())
@@ -153,7 +155,7 @@ def check_train(sample: Path | None = None) -> str:
         if not losses or not all(np.isfinite(losses)):
             raise SelfTestFailed(f"training losses are not finite: {losses}")
         try:
-            load_model(Path(tmp) / "run" / "checkpoints" / "last.pt")
+            load_model(RunFolder(Path(tmp) / "run").last)
         except Exception as e:
             raise SelfTestFailed(f"the training checkpoint cannot be loaded: {e}") from None
     return f"trained a tiny seed GAN for one epoch in {seconds:.1f} s; checkpoint written and loaded"

@@ -42,8 +42,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from core.config import RunConfig  # noqa: E402
 from core.events import Finished, Message, RunStarted, Step, Validated  # noqa: E402
-from core.inference import export_safetensors  # noqa: E402
-from core.inference.loading import model_config  # noqa: E402
+from core.model_files import export_safetensors  # noqa: E402
+from core.model_files import model_config  # noqa: E402
 from core.training.loop import Trainer  # noqa: E402
 import default_photos  # noqa: E402
 

@@ -66,9 +66,9 @@ def tiny_model_file(tmp_path_factory) -> Path:
     import torch
 
     from core.config import RunConfig
-    from core.inference import export_safetensors
+    from core.model_files import export_safetensors
     from core.models import build_generator
-    from core.training.checkpoint import save_checkpoint
+    from core.model_files import save_checkpoint
 
     cfg = RunConfig()
     cfg.model.options = {"num_residual_blocks": 1}

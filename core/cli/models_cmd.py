@@ -26,7 +26,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core import model_library as lib
+    from core import model_library as lib  # late: loads torch; --help stays fast
 
     if args.action == "add":
         card = lib.add_model(args.path, args.name, replace=args.replace, notes=args.notes)

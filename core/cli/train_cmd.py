@@ -5,7 +5,6 @@ import argparse
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from core.cli.common import CliError, stop_on_first_ctrl_c
@@ -13,6 +12,7 @@ from core.config import ADVERSARIAL_LOSSES, RunConfig
 from core.training.presets import PRESETS, preset
 from core.data.layouts import nested_hint
 from core.paths import default_runs_dir
+from core.run_folder import RunFolder
 
 
 def add_parser(sub) -> None:
@@ -111,8 +111,7 @@ def relaunch_under_torchrun(args: argparse.Namespace, argv: list[str]) -> int:
         elif not a.startswith("--distributed="):
             rest.append(a)
     if not args.out:
-        name = f"{args.model or 'seed'}-{time.strftime('%Y%m%d-%H%M%S')}"
-        rest += ["--out", str(default_runs_dir() / name)]
+        rest += ["--out", str(RunFolder.new(args.model or "seed"))]
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={args.distributed}",
            "-m", "core", *rest]
     print("Launching:", " ".join(cmd), flush=True)
@@ -145,8 +144,8 @@ def run(args: argparse.Namespace) -> int:
         cfg = config_from_args(args)
         if not cfg.data.root:
             raise CliError("--data DIR is required")
-        out = args.out or default_runs_dir() / f"{cfg.model.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-        if (Path(out) / "checkpoints" / "last.pt").exists():
+        out = args.out or RunFolder.new(cfg.model.name).path
+        if RunFolder(out).holds_run():
             raise CliError(f"{out} already holds a run; use --resume to continue it or choose another --out")
         hint = nested_hint(cfg.data.root)  # the parent of a paired set would be read as sharp photos
         if hint:

@@ -2,17 +2,15 @@
 
 The names below load on first use (PEP 562), so that `core.inference.batch` and
 `core.inference.tiling` import without torch: shake reduction runs through the same
-batch code and its whole process must not pay torch's start-up."""
+batch code and its whole process must not pay torch's start-up. Model files themselves
+(load_model, export_safetensors, ModelLoadError) are core.model_files'."""
 from __future__ import annotations
 
 import importlib
 
 _WHERE = {
     "Deblurrer": "core.inference.deblur",
-    "ModelLoadError": "core.inference.loading",
     "default_model_path": "core.inference.loading",
-    "export_safetensors": "core.inference.loading",
-    "load_model": "core.inference.loading",
     "resolve_model": "core.inference.loading",
     "Cancelled": "core.inference.tiling",
     "TileGrid": "core.inference.tiling",

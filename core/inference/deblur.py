@@ -21,7 +21,7 @@ from torch import nn
 
 from core.config import RunConfig
 from core.device import describe_device, pick_device
-from core.inference.loading import load_model
+from core.model_files import load_model
 from core.inference.tiling import TileGrid, iter_tiled, round_to, run_tiled
 from core.models import ModelSpec, get_spec, run_generator
 

@@ -14,7 +14,11 @@ from torch import nn
 
 from core.config import ModelConfig
 from core.data.tensors import pad_to_multiple
-from core.models import seed
+from core.models import seed, seed_plus
+from core.models.blocks import PatchDiscriminator
+from core.models.nafnet import SIZES, NAFNet
+from core.models.refine import RefineUNet
+from core.models.imported import PREFIX, load_published
 
 
 @dataclass(frozen=True)
@@ -61,9 +65,6 @@ register(ModelSpec(
 
 
 def _register_seed_plus() -> None:
-    from core.models import seed_plus
-    from core.models.blocks import PatchDiscriminator
-
     register(ModelSpec(
         name="seed-plus",
         description="The report's generator fixed: no BatchNorm, resize-conv upsampling, global residual; PatchGAN D",
@@ -78,8 +79,6 @@ _register_seed_plus()
 
 
 def _register_nafnet(name: str, description: str) -> None:
-    from core.models.blocks import PatchDiscriminator
-    from core.models.nafnet import SIZES, NAFNet
 
     register(ModelSpec(
         name=name, description=description,
@@ -96,9 +95,6 @@ _register_nafnet("nafnet-l", "NAFNet-GoPro-width32 as published, 17 M parameters
 
 
 def _register_refine() -> None:
-    from core.models.blocks import PatchDiscriminator
-    from core.models.refine import RefineUNet
-
     register(ModelSpec(
         name="refine",
         description="Kernel-aware refiner: cleans up shake reduction's deconvolution (ringing, noise, "
@@ -125,10 +121,24 @@ def get_spec(name: str) -> ModelSpec:
     except KeyError:
         # Imported published models ("published:NAFNet") run like ours but are not in
         # REGISTRY: they are built from their file and cannot be trained from scratch.
-        if name.startswith("published:"):
-            from core.models.imported import published_spec
+        if name.startswith(PREFIX):
             return published_spec(name)
         raise UnknownModelError(name) from None
+
+
+def published_spec(name: str) -> ModelSpec:
+    """The ModelSpec for "published:<architecture>": built from its file, inference only."""
+    def build(file: str | None = None, **_):
+        if not file:
+            raise ValueError(f"{name}: a published model is built from its file (options.file)")
+        return load_published(file)[0]
+
+    def no_discriminator(**_):
+        raise ValueError(f"{name}: published models are for inference; train one of ours instead")
+
+    return ModelSpec(name=name, description=f"published {name[len(PREFIX):]} model (spandrel)",
+                     build_generator=build, build_discriminator=no_discriminator,
+                     value_range="unit", size_multiple=1)
 
 
 def _options(spec: ModelSpec, cfg: ModelConfig) -> dict[str, Any]:

@@ -23,9 +23,12 @@ import zipfile
 from pathlib import Path
 
 import torch
+from safetensors.torch import save_file
 from torch import nn
 
 from core.config import RunConfig
+from core.fileutil import atomic_save
+from core.safetensors_file import UNREADABLE, read_safetensors_file
 
 PREFIX = "published:"  # model names "published:<architecture>" (see core.models.get_spec)
 PUBLISHED_FORMAT = "deblur-studio-published"  # safetensors metadata of a library copy
@@ -53,12 +56,10 @@ def read_state_dict(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str
     # torch.save writes a zip (PK) or, in the legacy format, a pickle (0x80 protocol byte)
     is_torch = head == b"PK" or head[:1] == b"\x80"
     if path.suffix.lower() == ".safetensors" or not is_torch:
-        from safetensors import SafetensorError, safe_open
         try:
-            with safe_open(str(path), framework="pt", device="cpu") as f:
-                meta = f.metadata() or {}
-                return {k: f.get_tensor(k) for k in f.keys()}, meta
-        except (SafetensorError, OSError, ValueError) as e:
+            meta, tensors = read_safetensors_file(path)
+            return tensors, meta
+        except UNREADABLE as e:
             if path.suffix.lower() == ".safetensors":
                 raise ImportRefused(path, f"not a readable safetensors file: {e}") from None
             raise ImportRefused(path, "not a PyTorch weights file (.pth zip or pickle) "
@@ -182,30 +183,9 @@ def load_published(path: str | Path) -> tuple[PublishedNet, RunConfig]:
     return net, cfg
 
 
-def published_spec(name: str):
-    """The ModelSpec for "published:<architecture>": built from its file, inference only."""
-    from core.models import ModelSpec
-
-    def build(file: str | None = None, **_):
-        if not file:
-            raise ValueError(f"{name}: a published model is built from its file (options.file)")
-        return load_published(file)[0]
-
-    def no_discriminator(**_):
-        raise ValueError(f"{name}: published models are for inference; train one of ours instead")
-
-    return ModelSpec(name=name, description=f"published {name[len(PREFIX):]} model (spandrel)",
-                     build_generator=build, build_discriminator=no_discriminator,
-                     value_range="unit", size_multiple=1)
-
-
 def save_library_copy(path: str | Path, out: str | Path, source: str) -> Path:
     """The weights of a published file as safetensors (nothing to unpickle ever again),
     with the architecture in the metadata."""
-    from safetensors.torch import save_file
-
-    from core.fileutil import atomic_save
-
     net, cfg = load_published(path)
     state = {k: v.detach().contiguous().clone() for k, v in net.net.state_dict().items()}
     meta = {"format": PUBLISHED_FORMAT, "architecture": net.architecture, "source": source}

@@ -5,9 +5,7 @@
         print(event)               # the report's log lines
     trainer.request_stop()         # from any thread: checkpoint, then Finished("stopped")
 
-Run folder: config.json, log.txt (the printed lines), metrics.jsonl (every logged step
-and validation), checkpoints/last.pt and checkpoints/best.pt (lowest validation loss), and with
-`train.keep_every` N checkpoints/epoch-NNNN.pt every N epochs.
+The run folder's layout (config, log, metrics, checkpoints) is core.run_folder.RunFolder's.
 """
 from __future__ import annotations
 
@@ -31,14 +29,13 @@ from core.device import amp_dtype, autocast, describe_device, pick_device, seed_
 from core.events import CheckpointSaved, Event, Finished, Message, RunStarted, Sample, Step, Validated
 from core.metrics import finite_mean, psnr, ssim
 from core.models import build_discriminator, build_generator, get_spec, run_generator
-from core.training.checkpoint import CheckpointError, load_checkpoint, load_state, save_checkpoint
+from core.run_folder import RunFolder
+from core.model_files import CheckpointError, ModelLoadError, load_checkpoint, load_state, read_safetensors, save_checkpoint
 from core.losses import ADVERSARIAL_LOSSES, PIXEL_LOSSES
 from core.training import distributed as ddp
 from core.training.ema import EMA
 from core.training.optim import OPTIMIZERS, SCHEDULERS, lr_factor, make_optimizer, set_lr
 from core.training.step import gan_step
-
-CKPT_DIR = "checkpoints"
 
 
 def check_config(cfg: RunConfig) -> None:
@@ -80,13 +77,14 @@ class Trainer:
         """`resume=True` continues `run_dir` from checkpoints/last.pt with the run's own
         config (cfg may be None); `epochs` and `device` may still be changed."""
         self.run_dir = Path(run_dir)
+        self.folder = RunFolder(run_dir)
         self.resume = resume
         self._ckpt = None
         if resume:
             try:
-                self._ckpt = load_checkpoint(self.last_path)
+                self._ckpt = load_checkpoint(self.folder.last)
             except CheckpointError as e:
-                raise CheckpointError(e.path, f"cannot resume: {str(e).split(': ', 1)[-1]}") from None
+                raise CheckpointError(e.path, f"cannot resume: {e.problem}") from None
             cfg = self._ckpt["config"]
         if cfg is None:
             raise ConfigError("a config is needed to start a new run")
@@ -106,14 +104,6 @@ class Trainer:
 
     def request_save(self) -> None:
         self._save_now.set()
-
-    @property
-    def last_path(self) -> Path:
-        return self.run_dir / CKPT_DIR / "last.pt"
-
-    @property
-    def best_path(self) -> Path:
-        return self.run_dir / CKPT_DIR / "best.pt"
 
     def __iter__(self) -> Iterator[Event]:
         return self.run()
@@ -179,9 +169,9 @@ class Trainer:
         if ckpt is not None:
             # With EMA on, "generator" holds the averaged weights (the model every tool
             # loads) and "generator_raw" the weights being trained.
-            load_state(g, ckpt.get("generator_raw", ckpt["generator"]), self.last_path, "generator")
+            load_state(g, ckpt.get("generator_raw", ckpt["generator"]), self.folder.last, "generator")
             if d is not None and "discriminator" in ckpt:
-                load_state(d, ckpt["discriminator"], self.last_path, "discriminator")
+                load_state(d, ckpt["discriminator"], self.folder.last, "discriminator")
                 opt_d.load_state_dict(ckpt["opt_d"])
             opt_g.load_state_dict(ckpt["opt_g"])
             if scaler is not None and ckpt.get("scaler"):
@@ -197,7 +187,7 @@ class Trainer:
         if t.ema_decay > 0:
             ema = EMA(g, t.ema_decay, updates=ckpt.get("ema_updates", global_step) if ckpt is not None else 0)
             if ckpt is not None and "generator_raw" in ckpt:
-                load_state(ema.model, ckpt["generator"], self.last_path, "EMA generator")
+                load_state(ema.model, ckpt["generator"], self.folder.last, "EMA generator")
         g_eval = ema.model if ema is not None else g  # what is validated and saved as the model
         self.generator = g
         g_train, d_train = g, d
@@ -213,9 +203,9 @@ class Trainer:
         log = metrics = None
         if info.is_main:  # only rank 0 writes the run folder
             self.run_dir.mkdir(parents=True, exist_ok=True)
-            cfg.save(self.run_dir / "config.json")
-            log = (self.run_dir / "log.txt").open("a", encoding="utf-8")
-            metrics = (self.run_dir / "metrics.jsonl").open("a", encoding="utf-8")
+            cfg.save(self.folder.config)
+            log = self.folder.log.open("a", encoding="utf-8")
+            metrics = self.folder.metrics.open("a", encoding="utf-8")
 
         def emit(ev: Event) -> Event:
             if log is not None and not isinstance(ev, Sample):
@@ -298,9 +288,9 @@ class Trainer:
                             self._stop.set()
                     if self._save_now.is_set():
                         self._save_now.clear()
-                        yield from save("manual", self.last_path, epoch, step)
+                        yield from save("manual", self.folder.last, epoch, step)
                     if self._stop.is_set() and step < steps:
-                        yield from save("last", self.last_path, epoch, step)
+                        yield from save("last", self.folder.last, epoch, step)
                         yield emit(Finished("stopped", epoch, global_step, best_epoch,
                                             None if best_val == math.inf else best_val, str(self.run_dir)))
                         return
@@ -314,10 +304,10 @@ class Trainer:
                     if samples:
                         yield Sample(epoch, samples)
                     if is_best:
-                        yield from save("best", self.best_path, epoch, steps)
-                    yield from save("last", self.last_path, epoch, steps)
+                        yield from save("best", self.folder.best, epoch, steps)
+                    yield from save("last", self.folder.last, epoch, steps)
                     if t.keep_every and epoch % t.keep_every == 0:
-                        yield from save("snapshot", self.last_path.with_name(f"epoch-{epoch:04d}.pt"), epoch, steps)
+                        yield from save("snapshot", self.folder.epoch_checkpoint(epoch), epoch, steps)
                 if info.enabled:
                     torch.distributed.barrier()
                     if ddp.any_rank(self._stop.is_set(), dev=dev)[0]:
@@ -338,8 +328,6 @@ class Trainer:
         had EMA) must fit this architecture; its discriminator is taken when it fits.
         A .safetensors export (e.g. the shipped default model) gives the generator alone."""
         if path.suffix == ".safetensors":
-            from core.inference.loading import ModelLoadError, read_safetensors  # noqa: PLC0415 - cycle
-
             try:
                 src_cfg, state = read_safetensors(path)
             except ModelLoadError as e:

@@ -152,7 +152,7 @@ def get_deblurrer(model: str | Path | None, device: str, ensemble: int = 1, engi
 
 def model_info(path: str | Path) -> str:
     """'seed · 8.13 M parameters · 31.0 MB file' for the model picker."""
-    from core.inference import load_model
+    from core.model_files import load_model
 
     g, cfg = load_model(path)
     params = sum(p.numel() for p in g.parameters())

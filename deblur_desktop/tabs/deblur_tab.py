@@ -24,13 +24,14 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, Q
                                QLineEdit, QProgressBar, QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
 from core.device import list_devices
+from core.model_files import MODEL_SUFFIXES
+from core.model_library import find_models
 from core.events import (BatchFinished, FileDone, FileFailed, FileSkipped, FileStarted, KernelEstimated,
                          TileProgress)
 from deblur_desktop import workers
 from deblur_desktop.settings import DEBLUR_LAST_FOLDER, settings
 from deblur_desktop.tabs.deblur_jobs import (BatchRun, OutputOptions, QueueItem, expand_paths, load_compare,
                                              model_info, output_root, result_path, try_crop)
-from deblur_desktop.tabs.evaluate_view import MODEL_SUFFIXES, find_models
 from deblur_desktop.widgets.drop_zone import DropZone, local_paths
 from deblur_desktop.widgets.engine_choice import DEFAULT_ENGINE, LABELS, EngineChoice
 from deblur_desktop.widgets.qimage import to_qimage

@@ -26,32 +26,12 @@ from core.evaluate import (INF_CAP_DB, EvalFinished, EvalModel, EvalStarted, Eva
                            ModelSummary, markdown_summary, saved_image_path, write_csv)
 from core.events import Message
 from core.fileutil import atomic_write_text
-from core.paths import default_runs_dir
+from core.model_files import MODEL_SUFFIXES
+from core.model_library import find_models
 from deblur_desktop import workers
 from deblur_desktop.settings import settings
 
 COLORS = ["#e0a030", "#3d7bd9", "#40b060", "#d04040", "#9a60d0", "#40b0b0"]
-
-
-MODEL_SUFFIXES = (".safetensors", ".pt", ".pth")  # what a model file chooser offers
-
-
-def find_models() -> list[tuple[str, Path]]:
-    """(label, file) of the bundled models, the user's library and trained runs.
-    (The Deblur tab offers the same list.)"""
-    from core.model_library import list_models
-
-    out = [("default model" if c.kind == "bundled" and c.name == "default" else c.name, Path(c.file))
-           for c in list_models()]
-    runs = default_runs_dir()
-    if runs.is_dir():
-        for run in sorted(runs.iterdir()):
-            for kind in ("best", "last"):
-                ck = run / "checkpoints" / f"{kind}.pt"
-                if ck.is_file():
-                    out.append((f"run {run.name} ({kind})", ck))
-                    break
-    return out
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import math
 import threading
-import time
 from pathlib import Path
 from typing import Callable
 
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, Q
 from core.config import ConfigError, RunConfig
 from core.events import CheckpointSaved, Finished, Message, RunStarted, Sample, Step, Validated
 from core.paths import default_runs_dir
+from core.run_folder import RunFolder
 from core.training.presets import PRESETS, preset
 from deblur_desktop import workers
 from deblur_desktop.settings import settings
@@ -360,7 +360,7 @@ class TrainTab(QWidget):
         text = self.run_edit.text().strip()
         if self.resume_dir:
             return Path(self.resume_dir)
-        return Path(text).expanduser() if text else default_runs_dir() / f"{cfg.model.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        return Path(text).expanduser() if text else RunFolder.new(cfg.model.name, default_runs_dir()).path
 
     def validate(self) -> bool:
         """Check the form; show the reason and disable Start when it cannot run."""
@@ -369,7 +369,7 @@ class TrainTab(QWidget):
         try:
             cfg = self.config()
             text = self.run_edit.text().strip()
-            if not self.resume_dir and text and (Path(text).expanduser() / "checkpoints" / "last.pt").exists():
+            if not self.resume_dir and text and RunFolder(Path(text).expanduser()).holds_run():
                 raise ConfigError(f"run folder: {text} already holds a run; use “Resume a run…” "
                                   "to continue it, or choose another folder")
         except ConfigError as e:
@@ -402,11 +402,11 @@ class TrainTab(QWidget):
     def resume_run(self, run_dir: str, keep_curves: bool = False) -> bool:
         """Load a run's config and curves; Start then continues it from checkpoints/last.pt."""
         run = Path(run_dir)
-        last = run / "checkpoints" / "last.pt"
+        folder = RunFolder(run)
         try:
-            if not last.is_file():
+            if not folder.last.is_file():
                 raise ConfigError(f"{run}: no checkpoints/last.pt to resume from")
-            cfg = RunConfig.load(run / "config.json")
+            cfg = RunConfig.load(folder.config)
         except ConfigError as e:
             self._problem(str(e))
             return False
@@ -416,7 +416,7 @@ class TrainTab(QWidget):
         self.run_edit.setText(str(run))
         self.run_edit.setEnabled(False)
         if not keep_curves:
-            self.plots.load_metrics(run / "metrics.jsonl")
+            self.plots.load_metrics(folder.metrics)
             self.samples.clear()
         self.mode.setText(f"Resuming <b>{html.escape(run.name)}</b>: only epochs and device can change.")
         self.start_btn.setText("Resume")
@@ -449,11 +449,11 @@ class TrainTab(QWidget):
         self.new_run()
         p = Path(path)
         try:  # the run's config.json when it sits in a run folder (no 100 MB load on this thread)
-            run_cfg = p.parent.parent / "config.json"
-            if p.parent.name == "checkpoints" and run_cfg.is_file():
-                src = RunConfig.load(run_cfg)
+            run = RunFolder.of_checkpoint(p)
+            if run is not None and run.config.is_file():
+                src = RunConfig.load(run.config)
             else:  # an export's header, or the checkpoint
-                from core.inference.loading import model_config
+                from core.model_files import model_config
                 src = model_config(p)
         except Exception:  # not a checkpoint of ours: the Trainer will say why
             src = None
@@ -588,7 +588,7 @@ class TrainTab(QWidget):
         return f"{used:.1f} / {total:.0f} GiB (peak)"
 
     def _on_finished(self, ev: Finished) -> None:
-        best = Path(ev.run_dir or self.run_dir) / "checkpoints" / "best.pt"
+        best = RunFolder(ev.run_dir or self.run_dir).best
         self._set_state(f"Training {ev.reason} at epoch {ev.epoch}")
         self._finished_reason = ev.reason
         where = ""
@@ -623,7 +623,7 @@ class TrainTab(QWidget):
         run = Path(self.run_dir) if self.run_dir else None
         self.run = None
         if (self._finished_reason != "completed" and run is not None
-                and (run / "checkpoints" / "last.pt").is_file() and (run / "config.json").is_file()):
+                and RunFolder(run).can_resume()):
             self.resume_run(str(run), keep_curves=True)  # Start now continues it; "New run" leaves
         else:
             if self._finished_reason == "completed":

@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.multiprocessing as mp
 
-from core.training.checkpoint import load_checkpoint
+from core.model_files import load_checkpoint
 from core.training.distributed import DistInfo, shard
 from core.training.loop import Trainer
 from core.training.presets import preset

@@ -143,7 +143,8 @@ def test_cli_scores_a_model_file_through_the_inference_engine(make_flat, tmp_pat
     import torch
 
     from core.config import RunConfig
-    from core.inference import Deblurrer, export_safetensors
+    from core.inference import Deblurrer
+    from core.model_files import export_safetensors
     from core.models import build_generator
 
     torch.manual_seed(0)

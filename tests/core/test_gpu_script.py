@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from core.inference import load_model
+from core.model_files import load_model
 from tests.conftest import _photo
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "gpu_train_default.py"

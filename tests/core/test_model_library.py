@@ -7,11 +7,12 @@ import torch
 
 from core.cli import main
 from core.config import RunConfig
-from core.inference import ModelLoadError, export_safetensors, load_model, resolve_model
+from core.inference import resolve_model
+from core.model_files import ModelLoadError, export_safetensors, load_model
 from core.model_library import LibraryError, add_model, identify, list_models, remove_model
 from core.models import build_generator, count_parameters
 from core.models.imported import ImportRefused, read_state_dict
-from core.training.checkpoint import save_checkpoint
+from core.model_files import save_checkpoint
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import torch
 
 from core.cli import main
 from core.config import RunConfig
-from core.inference import export_safetensors
+from core.model_files import export_safetensors
 from core.models import build_generator, get_spec, run_generator
 from core.onnx_export import FORMAT, export_generator, onnx_metadata
 

@@ -13,7 +13,7 @@ from core.data import refine_pairs as rp
 from core.data import synth
 from core.data.dataset import PairDataset
 from core.data.pairs import discover
-from core.inference.loading import export_safetensors, load_model
+from core.model_files import export_safetensors, load_model
 from core.inference.refine import Refiner
 from core.models import build_generator, get_spec
 from tests.core.shake_scenes import blurred_pair, l_kernel, rgb

@@ -7,7 +7,7 @@ import torch
 
 from core.config import RunConfig
 from core.events import CheckpointSaved, Finished, RunStarted, Step, Validated
-from core.training.checkpoint import CheckpointError, load_checkpoint, load_generator
+from core.model_files import CheckpointError, load_checkpoint, load_generator
 from core.training.loop import Trainer
 
 STEP_LINE = re.compile(r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\], D Loss: \d+\.\d{4}, G Loss: \d+\.\d{4}$")
@@ -132,7 +132,7 @@ def test_checkpoint_of_another_architecture_is_refused(data, tmp_path):
     list(Trainer(cfg, run))
     ck = load_checkpoint(run / "checkpoints" / "last.pt")
     from core.models import build_generator
-    from core.training.checkpoint import load_state
+    from core.model_files import load_state
     from core.config import ModelConfig
 
     with pytest.raises(CheckpointError, match="do not fit this architecture"):

@@ -12,9 +12,9 @@ from PIL import Image
 from core.cli.train_cmd import add_parser, config_from_args
 from core.config import ConfigError, LossConfig, ModelConfig, RunConfig, TrainConfig
 from core.events import Message, Validated
-from core.inference import export_safetensors
+from core.model_files import export_safetensors
 from core.models import build_generator, get_spec
-from core.training.checkpoint import CheckpointError, load_checkpoint, load_generator
+from core.model_files import CheckpointError, load_checkpoint, load_generator
 from core.training.loop import Trainer
 from core.training.optim import lr_factor
 from core.training.presets import preset

@@ -254,7 +254,7 @@ def test_evaluating_a_model_file_goes_through_the_inference_engine(qtbot, tab, m
     import torch
 
     from core.config import RunConfig
-    from core.inference import export_safetensors
+    from core.model_files import export_safetensors
     from core.models import build_generator
 
     torch.manual_seed(0)

@@ -198,7 +198,8 @@ def test_corrupt_file_fails_while_the_others_finish(qtbot, tab, tmp_path):
 
 def test_quality_choice_runs_the_self_ensemble(qtbot, tab, tmp_path, spread_generator):
     from core.data.imageio import read_rgb, to_uint8
-    from core.inference import Deblurrer, export_safetensors
+    from core.inference import Deblurrer
+    from core.model_files import export_safetensors
 
     g, cfg = spread_generator  # the tiny default model's output is too flat for views to differ
     model = export_safetensors(g, tmp_path / "spread.safetensors", config=cfg)

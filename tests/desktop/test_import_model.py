@@ -7,7 +7,7 @@ import os
 import torch
 
 from core.config import RunConfig
-from core.inference import export_safetensors
+from core.model_files import export_safetensors
 from core.models import build_generator
 
 

@@ -59,7 +59,7 @@ def test_self_test_fails_when_the_model_does_nothing(resources, tmp_path, capsys
     """An untrained NAFNet is the identity (zero-initialised global residual): a model
     whose output equals its input must not pass as working."""
     from core.config import RunConfig
-    from core.inference import export_safetensors
+    from core.model_files import export_safetensors
     from core.models import build_generator
 
     cfg = RunConfig()

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from core.config import RunConfig, field_docs
 from core.events import Step
-from core.inference import export_safetensors
+from core.model_files import export_safetensors
 from deblur_desktop import workers
 
 
@@ -311,7 +311,7 @@ def test_run_config_form_round_trips_every_field(tab):
 def test_a_finished_runs_model_appears_in_the_deblur_tab(qtbot, window, make_flat, tmp_path, monkeypatch):
     runs = tmp_path / "runs"  # stands in for the user's runs folder
     monkeypatch.setattr("deblur_desktop.tabs.train_tab.default_runs_dir", lambda: runs)
-    monkeypatch.setattr("deblur_desktop.tabs.evaluate_view.default_runs_dir", lambda: runs)
+    monkeypatch.setattr("core.model_library.default_runs_dir", lambda: runs)
     tab = window.train_tab
     configure(tab, make_flat(n=4, size=(64, 80)), "", epochs=1)
     assert tab.run_edit.text() == ""  # automatic folder: <runs>/seed-<time>

@@ -21,7 +21,8 @@ from spandrel.architectures.NAFNet import NAFNet
 
 from core.cli import main
 from core.data.imageio import read_rgb, to_uint8
-from core.inference import Deblurrer, ModelLoadError, load_model
+from core.inference import Deblurrer
+from core.model_files import ModelLoadError, load_model
 from core.model_library import add_model, list_models
 from core.models import count_parameters
 
