@@ -177,7 +177,8 @@ def deblur_paths(inputs: Iterable[str | Path], out_dir: str | Path, deblurrer: "
         done += 1
         report = getattr(deblurrer, "last", None)
         if report is not None:
-            yield KernelEstimated(i, n, str(src), report.kernel, report.confidence, report.extent_px, report.path)
+            what = report.path + (" + refined" if getattr(report, "refined", False) else "")
+            yield KernelEstimated(i, n, str(src), report.kernel, report.confidence, report.extent_px, what)
         yield FileDone(i, n, str(src), str(out), time.perf_counter() - t_file, w * h / 1e6, _what_ran(deblurrer))
     yield BatchFinished(done, skipped, len(failures), cancelled, time.perf_counter() - t0,
                         failures, str(out_dir))

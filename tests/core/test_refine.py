@@ -178,3 +178,17 @@ def test_a_refiner_given_as_the_learned_model_is_refused_with_a_reason(tmp_path,
     assert main(["run", str(photo), "-o", str(tmp_path / "out"), "--model", str(path)]) == 2
     assert "kernel-aware refiner" in capsys.readouterr().err
     assert not (tmp_path / "out" / "photo.png").exists()
+
+
+def test_batch_events_say_the_refiner_ran(tmp_path):
+    from core.engines import make_engine
+    from core.events import KernelEstimated
+    from core.inference.batch import deblur_paths
+    from core.shake import ShakeOptions
+
+    _, blur = blurred_pair((96, 128), l_kernel(13), seed=0)
+    photo = tmp_path / "photo.png"
+    Image.fromarray(np.round(rgb(blur) * 255).astype(np.uint8)).save(photo)
+    engine = make_engine("shake", shake=ShakeOptions(kernel_size=15), refiner=_refiner_file(tmp_path, True))
+    found = [e for e in deblur_paths([photo], tmp_path / "out", engine) if isinstance(e, KernelEstimated)]
+    assert len(found) == 1 and found[0].what_ran == "deconvolved + refined"
