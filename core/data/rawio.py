@@ -12,11 +12,16 @@ is applied by LibRaw, so the carried EXIF says 1.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
-from core.data.imageio import ImageInfo, ImageReadError, _set_orientation
+from core.data.exif import EXIF_ERRORS, set_orientation
+from core.data.image_formats import ImageInfo, ImageReadError
+
+log = logging.getLogger(__name__)
 
 
 def _rawpy(path: Path):
@@ -27,7 +32,8 @@ def _rawpy(path: Path):
     return rawpy
 
 
-def _imread(path: Path):
+def open_raw(path: Path):
+    """rawpy's handle on a RAW file (a context manager); errors name the file."""
     rawpy = _rawpy(path)
     if not path.exists():
         raise ImageReadError(path, "file not found")
@@ -39,7 +45,7 @@ def _imread(path: Path):
 
 def raw_size(path: Path) -> tuple[int, int]:
     """(width, height) as LibRaw will output it, flip applied."""
-    with _imread(path) as raw:
+    with open_raw(path) as raw:
         s = raw.sizes
         return (s.height, s.width) if s.flip in (5, 6) else (s.width, s.height)
 
@@ -52,7 +58,7 @@ def srgb_encode(linear: np.ndarray) -> np.ndarray:
 
 def read_raw(path: Path) -> tuple[np.ndarray, ImageInfo]:
     rawpy = _rawpy(path)
-    with _imread(path) as raw:
+    with open_raw(path) as raw:
         try:
             lin16 = raw.postprocess(output_bps=16, gamma=(1, 1), no_auto_bright=True, use_camera_wb=True,
                                     output_color=rawpy.ColorSpace.sRGB)
@@ -70,7 +76,6 @@ def raw_exif(path: Path) -> bytes | None:
     (DNG, NEF, CR2, ARW, ...) are themselves a TIFF structure, which Pillow's EXIF
     parser reads from the file's bytes even where Pillow cannot open the image; CR3
     and RAF are not, and carry none here."""
-    from PIL import Image
     try:
         data = path.read_bytes()
         if data[:2] not in (b"II", b"MM"):
@@ -82,8 +87,9 @@ def raw_exif(path: Path) -> bytes | None:
         for tag in list(exif):
             if tag not in KEEP_IFD0:
                 del exif[tag]  # the raw layout (strips, CFA, DNG colour tags) describes the RAW only
-        return _set_orientation(exif.tobytes(), 1) if len(exif) else None
-    except Exception:  # EXIF is a courtesy: an unreadable block must not lose the photo
+        return set_orientation(exif.tobytes(), 1) if len(exif) else None
+    except EXIF_ERRORS as e:  # EXIF is a courtesy: an unreadable block must not lose the photo
+        log.info("%s: EXIF not carried, unreadable (%s: %s)", path, type(e).__name__, e)
         return None
 
 

@@ -16,7 +16,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from core.data.imageio import HEIF_SUFFIXES, RAW_SUFFIXES, ImageReadError, _open
+from core.data.exif import EXIF_ERRORS
+from core.data.image_formats import HEIF_SUFFIXES, RAW_SUFFIXES, ImageReadError
+from core.data.imageio import open_image
+from core.data.rawio import open_raw, raw_exif
 from core.triage.score import ANALYSIS_SIDE
 
 
@@ -33,7 +36,7 @@ def decode(path: Path) -> Decoded:
     suffix = path.suffix.lower()
     if suffix in RAW_SUFFIXES:
         return _raw(path)
-    im = _open(path)
+    im = open_image(path)
     try:
         with im:
             full = im.size
@@ -88,19 +91,17 @@ def _heif_thumbnail(im: Image.Image, full: tuple[int, int]) -> Image.Image | Non
         return None
     try:
         return Image.frombytes(best.mode, best.size, bytes(best.data), "raw", best.mode, best.stride)
-    except Exception:
+    except (ValueError, TypeError, OSError, AttributeError):
         return None  # an odd thumbnail: decode the photo itself
 
 
 def _raw(path: Path) -> Decoded:
-    from core.data.rawio import _imread
-
-    with _imread(path) as raw:
+    with open_raw(path) as raw:
         s = raw.sizes
         full = (s.width, s.height)
         try:
             thumb = raw.extract_thumb()
-        except Exception:  # no preview, or one LibRaw cannot hand out
+        except (_libraw_error(), ValueError, OSError):  # no preview, or one LibRaw cannot hand out
             thumb = None
         if thumb is not None and thumb.format.name == "JPEG":
             with Image.open(io.BytesIO(thumb.data)) as im:
@@ -110,7 +111,6 @@ def _raw(path: Path) -> Decoded:
                     return Decoded(_grey(im), full, taken, "raw preview")
         # no usable preview: demosaic at half size (2x2 binning, fast)
         rgb = raw.postprocess(half_size=True, output_bps=8, use_camera_wb=True)
-    from core.data.rawio import raw_exif
     return Decoded(_grey(Image.fromarray(rgb)), full, _time_from_exif_bytes(raw_exif(path)), "raw half size")
 
 
@@ -120,16 +120,22 @@ def _time_from_exif_bytes(exif: bytes | None) -> float | None:
     e = Image.Exif()
     try:
         e.load(exif)
-    except Exception:
+        return _exif_time(e)
+    except EXIF_ERRORS:  # no capture time: the photo still scores, it joins no burst by time
         return None
-    return _exif_time(e)
 
 
 def capture_time(im: Image.Image) -> float | None:
     try:
         return _exif_time(im.getexif())
-    except Exception:
+    except EXIF_ERRORS:
         return None
+
+
+def _libraw_error() -> type[Exception]:
+    import rawpy  # only ever called with a RAW open, so rawpy is there
+
+    return rawpy.LibRawError
 
 
 def _exif_time(exif: Image.Exif) -> float | None:
