@@ -15,10 +15,12 @@ and blended in, which trades a little sharpness there for no dark halos.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 from scipy import ndimage
 
+from core.shake.colour import linear_to_srgb, rgb_to_ycc, srgb_to_linear, ycc_to_rgb
 from core.shake.steps import drive
 from core.shake.fft import centred_otf, good_shape, grad, grad_adjoint, grad_otfs, irfft2, pad_periodic, rfft2
 
@@ -183,3 +185,39 @@ def deconvolve(image: np.ndarray, kernel: np.ndarray, lam: float, p: float = 0.8
     prep = prepare_channels(img, kernel, saturation)
     out = np.stack([deconvolve_prepared(prep, c, lam, p) for c in range(prep.padded.shape[0])], axis=-1)
     return out[..., 0] if img.ndim == 2 else out
+
+
+# ---- colour photos ----------------------------------------------------------------------
+# deconvolution's progress steps: the luma's half-quadratic steps, then one per colour channel
+DECONV_STEPS = HQS_STEPS + 2
+
+
+def prior_weight(noise: float) -> float:
+    """Weight of the hyper-Laplacian prior for a noise sigma (in [0, 1] units): a floor
+    for clean photos (quantisation and small kernel errors still need it) and growing
+    with the noise's variance, as a MAP estimate's weight does."""
+    return 3e-3 + 40.0 * noise ** 2
+
+
+def deconvolve_rgb_steps(img: np.ndarray, kernel: np.ndarray, lam: float, p: float = 0.8,
+                         linear: bool = False) -> Iterator[int]:
+    """Generator: an sRGB HxWx3 photo in [0, 1] deconvolved with `kernel` (DECONV_STEPS
+    yields), returns it. Luma gets the hyper-Laplacian solve; the two colour differences,
+    where the eye (and PSNR) sees far less detail, one FFT division each: ~2.5x less
+    time. The engine and the refiner's training pairs both deconvolve through here, so
+    the model learns to repair exactly what the engine leaves."""
+    h, w = img.shape[:2]
+    data = srgb_to_linear(img) if linear else np.asarray(img, np.float32)
+    prep = prepare_channels(rgb_to_ycc(data), kernel, clipped=(img >= 0.98).any(axis=2))
+    ycc = np.empty((h, w, 3), np.float32)
+    for ch in range(3):
+        ycc[..., ch] = yield from deconvolve_prepared_steps(prep, ch, lam, p, fast=ch > 0)
+    out = ycc_to_rgb(ycc)
+    out = linear_to_srgb(out) if linear else np.clip(out, 0, 1)
+    return out.astype(np.float32)
+
+
+def deconvolve_rgb(img: np.ndarray, kernel: np.ndarray, noise: float, strength: float = 1.0,
+                   p: float = 0.8, linear: bool = False) -> np.ndarray:
+    """`deconvolve_rgb_steps` run to the end, the prior's weight from the noise sigma."""
+    return drive(deconvolve_rgb_steps(img, kernel, prior_weight(noise) * strength, p, linear))

@@ -31,10 +31,13 @@ import numpy as np
 from scipy import ndimage
 
 from core.shake.analysis import auto_kernel_size, best_region, noise_sigma
-from core.shake.deconv import HQS_STEPS, deconvolve_prepared_steps, prepare_channels
+# the colour conversions and the colour photo's deconvolution live beside the engine; the
+# refiner's training pairs and older callers import them from here too
+from core.shake.colour import linear_to_srgb, luminance, rgb_to_ycc, srgb_to_linear, ycc_to_rgb  # noqa: F401
+from core.shake.deconv import DECONV_STEPS, deconvolve_rgb, deconvolve_rgb_steps, prior_weight  # noqa: F401
 from core.shake.steps import drive
-from core.shake.kernel import (KernelOptions, clean_kernel, estimate_kernel_steps, kernel_similarity,
-                               pyramid_sizes, resize_kernel)
+from core.shake.kernel import (KernelOptions, clean_kernel, estimate_kernel_steps, kernel_extent, kernel_similarity,
+                               pyramid_sizes, resize_image, resize_kernel)
 
 WORK_KERNEL = 35      # largest kernel side the estimator works at
 REGION = 256          # side of the estimation window at the working scale
@@ -91,10 +94,6 @@ class ShakeReport:
                 + (" + refined" if self.refined else ""))
 
 
-# deconvolution's progress steps: the luma's half-quadratic steps, then one per colour channel
-DECONV_STEPS = HQS_STEPS + 2
-
-
 @dataclass
 class ShakeSteps:
     """The engine's 'grid': how many progress steps a photo takes (len)."""
@@ -116,78 +115,6 @@ class ShakeOptions:
     sharp_ok: bool = True               # return sharp photos unchanged
     min_confidence: float = MIN_CONFIDENCE
     kernel: KernelOptions = field(default_factory=KernelOptions)
-
-
-def luminance(rgb: np.ndarray) -> np.ndarray:
-    return rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
-
-
-_YCC = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
-
-
-def _mix(a: np.ndarray, m: np.ndarray) -> np.ndarray:
-    # three weighted sums of planes: 5x faster than a (H, W, 3) @ (3, 3) matmul
-    out = np.empty_like(a)
-    for i in range(3):
-        out[..., i] = a[..., 0] * m[i, 0] + a[..., 1] * m[i, 1] + a[..., 2] * m[i, 2]
-    return out
-
-
-def rgb_to_ycc(rgb: np.ndarray) -> np.ndarray:
-    """BT.601 luma and colour differences (no offset: linear, so deconvolution commutes)."""
-    return _mix(rgb, _YCC.astype(rgb.dtype))
-
-
-def ycc_to_rgb(ycc: np.ndarray) -> np.ndarray:
-    return _mix(ycc, np.linalg.inv(_YCC).astype(ycc.dtype))
-
-
-def srgb_to_linear(x: np.ndarray) -> np.ndarray:
-    return np.where(x <= 0.04045, x / 12.92, ((np.maximum(x, 0.04045) + 0.055) / 1.055) ** 2.4)
-
-
-def linear_to_srgb(x: np.ndarray) -> np.ndarray:
-    x = np.clip(x, 0, 1)
-    return np.where(x <= 0.0031308, x * 12.92, 1.055 * np.power(np.maximum(x, 0.0031308), 1 / 2.4) - 0.055)
-
-
-def prior_weight(noise: float) -> float:
-    """Weight of the hyper-Laplacian prior for a noise sigma (in [0, 1] units): a floor
-    for clean photos (quantisation and small kernel errors still need it) and growing
-    with the noise's variance, as a MAP estimate's weight does."""
-    return 3e-3 + 40.0 * noise ** 2
-
-
-def kernel_extent(k: np.ndarray) -> float:
-    """2nd-moment radius of the kernel in px: 0 for a point, ~L/sqrt(12) for a line of length L."""
-    ys, xs = np.indices(k.shape)
-    s = k.sum()
-    cy, cx = (ys * k).sum() / s, (xs * k).sum() / s
-    return float(math.sqrt(((ys - cy) ** 2 * k + (xs - cx) ** 2 * k).sum() / s))
-
-
-def deconvolve_rgb_steps(img: np.ndarray, kernel: np.ndarray, lam: float, p: float = 0.8,
-                         linear: bool = False) -> Iterator[int]:
-    """Generator: an sRGB HxWx3 photo in [0, 1] deconvolved with `kernel` (DECONV_STEPS
-    yields), returns it. Luma gets the hyper-Laplacian solve; the two colour differences,
-    where the eye (and PSNR) sees far less detail, one FFT division each: ~2.5x less
-    time. The engine and the refiner's training pairs both deconvolve through here, so
-    the model learns to repair exactly what the engine leaves."""
-    h, w = img.shape[:2]
-    data = srgb_to_linear(img) if linear else np.asarray(img, np.float32)
-    prep = prepare_channels(rgb_to_ycc(data), kernel, clipped=(img >= 0.98).any(axis=2))
-    ycc = np.empty((h, w, 3), np.float32)
-    for ch in range(3):
-        ycc[..., ch] = yield from deconvolve_prepared_steps(prep, ch, lam, p, fast=ch > 0)
-    out = ycc_to_rgb(ycc)
-    out = linear_to_srgb(out) if linear else np.clip(out, 0, 1)
-    return out.astype(np.float32)
-
-
-def deconvolve_rgb(img: np.ndarray, kernel: np.ndarray, noise: float, strength: float = 1.0,
-                   p: float = 0.8, linear: bool = False) -> np.ndarray:
-    """`deconvolve_rgb_steps` run to the end, the prior's weight from the noise sigma."""
-    return drive(deconvolve_rgb_steps(img, kernel, prior_weight(noise) * strength, p, linear))
 
 
 class ShakeReducer:
@@ -408,7 +335,6 @@ def _check(image01: np.ndarray) -> np.ndarray:
 def _resize(a: np.ndarray, scale: float) -> np.ndarray:
     if scale >= 1:
         return np.asarray(a, np.float64)
-    from core.shake.kernel import resize_image
     return resize_image(np.asarray(a, np.float64), scale)
 
 

@@ -174,6 +174,14 @@ def centroid(k: np.ndarray) -> tuple[float, float]:
     return float((ys * k).sum() / s), float((xs * k).sum() / s)
 
 
+def kernel_extent(k: np.ndarray) -> float:
+    """2nd-moment radius of the kernel in px: 0 for a point, ~L/sqrt(12) for a line of length L."""
+    ys, xs = np.indices(k.shape)
+    s = k.sum()
+    cy, cx = (ys * k).sum() / s, (xs * k).sum() / s
+    return float(math.sqrt(((ys - cy) ** 2 * k + (xs - cx) ** 2 * k).sum() / s))
+
+
 def center_kernel(k: np.ndarray) -> np.ndarray:
     """Shift the kernel by whole pixels so its centroid is within half a pixel of the
     centre (deconvolution removes the last fraction exactly: `fft.centred_otf`), so the
