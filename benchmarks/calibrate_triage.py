@@ -36,7 +36,7 @@ def auc(pos, neg) -> float:
 
 def scores(folder: Path) -> dict[str, float]:
     from core.triage import scan
-    from core.triage.events import PhotoScored
+    from core.events import PhotoScored
     return {Path(e.path).name: e.score for e in scan([folder]) if isinstance(e, PhotoScored)}
 
 

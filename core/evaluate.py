@@ -25,11 +25,10 @@ from __future__ import annotations
 import csv
 import inspect
 import io
-import math
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
@@ -37,15 +36,15 @@ import numpy as np
 
 from core.data.imageio import ImageReadError, read_rgb, to_uint8, write_image
 from core.data.pairs import DataError, ImagePair, PairSet, discover
-from core.events import Event, Message
+# The events and records live in core.events and core.scores; the app's Evaluate view
+# (deblur_desktop/tabs) still imports INF_CAP_DB and the events from here.
+from core.events import EvalFinished, EvalStarted, Event, ImageScored, Message, ModelSummary
 from core.fileutil import atomic_write_text
 from core.inference.tiling import Cancelled
 from core.metrics import score
+from core.scores import INF_CAP_DB, Row, Stats, format_table  # noqa: F401 - re-exported
 
 ImageFn = Callable[[np.ndarray], np.ndarray]
-
-# PSNR of a perfect image is +inf; statistics count it as this many dB (finite_mean's cap).
-INF_CAP_DB = 100.0
 
 # The report's comparison table (GoPro test set). Never measured here: shown for context.
 PUBLISHED_GOPRO = [
@@ -66,112 +65,6 @@ class EvalModel:
     @classmethod
     def baseline(cls) -> "EvalModel":
         return cls("blurred input (baseline)", None, "identity: no model")
-
-
-@dataclass(frozen=True)
-class Row:
-    """One image scored for one model. *_shift are None unless a shift search ran."""
-    model: str
-    image: str
-    psnr: float
-    ssim: float
-    psnr_shift: float | None = None
-    ssim_shift: float | None = None
-    dy: int = 0
-    dx: int = 0
-    seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class Stats:
-    mean: float
-    std: float  # sample std (ddof=1), as pandas' describe() the report's table came from
-    min: float
-    max: float
-    count: int
-    perfect: int = 0  # values that were +inf (counted as INF_CAP_DB)
-
-    @classmethod
-    def of(cls, values: Sequence[float]) -> "Stats":
-        if not values:
-            nan = float("nan")
-            return cls(nan, nan, nan, nan, 0)
-        a = np.minimum(np.asarray(values, dtype=np.float64), INF_CAP_DB)
-        std = float(a.std(ddof=1)) if len(a) > 1 else 0.0
-        return cls(float(a.mean()), std, float(a.min()), float(a.max()), len(a),
-                   sum(1 for v in values if math.isinf(v)))
-
-
-# ---- events ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class EvalStarted(Event):
-    data: str
-    layout: str
-    split: str
-    images: int
-    models: list = field(default_factory=list)
-    shift: int = 0
-    y_channel: bool = False
-    problems: int = 0
-
-    def __str__(self) -> str:
-        how = "Y channel" if self.y_channel else "RGB"
-        if self.shift:
-            how += f", raw and best over shifts within +-{self.shift} px"
-        part = f" ({self.split} split)" if self.split else ""
-        skipped = f"; {self.problems} pair(s) unusable" if self.problems else ""
-        return (f"Evaluating {len(self.models)} model(s) on {self.images} image pairs{part} of "
-                f"{self.data} ({self.layout} layout), PSNR/SSIM on 8-bit {how}{skipped}")
-
-
-@dataclass(frozen=True)
-class ImageScored(Event):
-    index: int  # 1-based within this model
-    total: int
-    row: Row = None  # type: ignore[assignment]
-
-    def __str__(self) -> str:
-        r = self.row
-        s = f"[{r.model}] {self.index}/{self.total} {r.image}: PSNR {r.psnr:.2f} dB, SSIM {r.ssim:.4f}"
-        if r.psnr_shift is not None:
-            s += f" | shifted ({r.dy:+d},{r.dx:+d}): PSNR {r.psnr_shift:.2f} dB, SSIM {r.ssim_shift:.4f}"
-        return s + (f" ({r.seconds:.2f} s)" if r.seconds else "")
-
-    def to_record(self) -> dict:
-        return {"event": "ImageScored", "index": self.index, "total": self.total, **self.row.__dict__}
-
-
-@dataclass(frozen=True)
-class ModelSummary(Event):
-    model: str
-    stats: dict = field(default_factory=dict)  # metric label -> Stats
-
-    def __str__(self) -> str:
-        return f"{self.model}:\n{format_table(self.stats)}"
-
-    def to_record(self) -> dict:
-        return {"event": "ModelSummary", "model": self.model,
-                "stats": {k: v.__dict__ for k, v in self.stats.items()}}
-
-
-@dataclass(frozen=True)
-class EvalFinished(Event):
-    reason: str  # "completed" | "stopped"
-    rows: int
-
-    def __str__(self) -> str:
-        return f"Evaluation {self.reason}: {self.rows} image scores"
-
-
-def format_table(stats: dict[str, Stats]) -> str:
-    """The report's table: Metric | Mean | Std | Min | Max, six decimals as printed there."""
-    w = max([6] + [len(k) for k in stats])
-    lines = [f"{'Metric':<{w}}  {'Mean':>10}  {'Std':>10}  {'Min':>10}  {'Max':>10}"]
-    for k, s in stats.items():
-        lines.append(f"{k:<{w}}  {s.mean:>10.6f}  {s.std:>10.6f}  {s.min:>10.6f}  {s.max:>10.6f}")
-    if any(s.perfect for s in stats.values()):
-        lines.append(f"(perfect results, PSNR +inf, counted as {INF_CAP_DB:.0f} dB)")
-    return "\n".join(lines)
 
 
 def pick_pairs(root: str | Path, split: str | None = None) -> tuple[str, list[ImagePair], PairSet]:

@@ -3,12 +3,18 @@
 The CLI prints `str(event)` (the report's log format for training), the app turns
 each event into a Qt signal, tests iterate and inspect them. Every event is a plain
 frozen dataclass so it can cross threads and be written to metrics.jsonl as JSON.
+
+All of core's events live here, one section per job: training (core.training.loop),
+batch deblurring (core.inference.batch), evaluation (core.evaluate), a synthetic pair
+folder (core.data.synth) and a blur scan (core.triage.scan).
 """
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
+
+from core.scores import Row, format_table
 
 
 @dataclass(frozen=True)
@@ -226,3 +232,135 @@ class BatchFinished(Event):
                  f"in {self.seconds:.1f} s" + (f"; results in {self.out_dir}" if self.out_dir else "")]
         lines += [f"  failed: {p}: {r}" for p, r in self.failures]
         return "\n".join(lines)
+
+
+# ---- evaluation (core.evaluate) --------------------------------------------------
+@dataclass(frozen=True)
+class EvalStarted(Event):
+    data: str
+    layout: str
+    split: str
+    images: int
+    models: list = field(default_factory=list)
+    shift: int = 0
+    y_channel: bool = False
+    problems: int = 0
+
+    def __str__(self) -> str:
+        how = "Y channel" if self.y_channel else "RGB"
+        if self.shift:
+            how += f", raw and best over shifts within +-{self.shift} px"
+        part = f" ({self.split} split)" if self.split else ""
+        skipped = f"; {self.problems} pair(s) unusable" if self.problems else ""
+        return (f"Evaluating {len(self.models)} model(s) on {self.images} image pairs{part} of "
+                f"{self.data} ({self.layout} layout), PSNR/SSIM on 8-bit {how}{skipped}")
+
+
+@dataclass(frozen=True)
+class ImageScored(Event):
+    index: int  # 1-based within this model
+    total: int
+    row: Row = None  # type: ignore[assignment]
+
+    def __str__(self) -> str:
+        r = self.row
+        s = f"[{r.model}] {self.index}/{self.total} {r.image}: PSNR {r.psnr:.2f} dB, SSIM {r.ssim:.4f}"
+        if r.psnr_shift is not None:
+            s += f" | shifted ({r.dy:+d},{r.dx:+d}): PSNR {r.psnr_shift:.2f} dB, SSIM {r.ssim_shift:.4f}"
+        return s + (f" ({r.seconds:.2f} s)" if r.seconds else "")
+
+    def to_record(self) -> dict:
+        return {"event": "ImageScored", "index": self.index, "total": self.total, **self.row.__dict__}
+
+
+@dataclass(frozen=True)
+class ModelSummary(Event):
+    model: str
+    stats: dict = field(default_factory=dict)  # metric label -> Stats
+
+    def __str__(self) -> str:
+        return f"{self.model}:\n{format_table(self.stats)}"
+
+    def to_record(self) -> dict:
+        return {"event": "ModelSummary", "model": self.model,
+                "stats": {k: v.__dict__ for k, v in self.stats.items()}}
+
+
+@dataclass(frozen=True)
+class EvalFinished(Event):
+    reason: str  # "completed" | "stopped"
+    rows: int
+
+    def __str__(self) -> str:
+        return f"Evaluation {self.reason}: {self.rows} image scores"
+
+
+# ---- a synthetic pair folder (core.data.synth.synth_folder, `deblur synth`) --------
+@dataclass(frozen=True)
+class PairSynthesised(Event):
+    index: int  # 1-based
+    total: int
+    name: str
+    extent: int  # kernel support in px
+    error: str = ""  # the file was skipped: why
+
+    def __str__(self) -> str:
+        if self.error:
+            return f"[{self.index}/{self.total}] skipped {self.error}"
+        return f"[{self.index}/{self.total}] {self.name}: kernel {self.extent} px"
+
+
+# ---- blur triage (core.triage.scan, `deblur scan`) -------------------------------
+# The CLI prints a progress bar from these and a table at the end; the app can fill its
+# queue as they come. A file that fails is FileFailed, as in batch deblurring.
+@dataclass(frozen=True)
+class ScanStarted(Event):
+    total: int
+    roots: list = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"Scanning {self.total} photo(s) in {', '.join(self.roots)}"
+
+
+@dataclass(frozen=True)
+class PhotoScored(Event):
+    index: int  # 1-based
+    total: int
+    path: str
+    score: float        # blur: edge width in px at analysis size; ~1-2 crisp (core.triage.score)
+    blurred: bool       # score >= the threshold in force
+    width: int          # the photo's stored size
+    height: int
+    source: str         # what was decoded: "jpeg 1/4", "raw preview", "full"...
+    taken: float | None = None     # EXIF capture time, epoch seconds
+    phash: str | None = None       # perceptual hash (hex), for bursts
+    blur_px: float | None = None   # shake kernel's path length, full-res px (--kernel)
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        px = f", blur ~{self.blur_px:.0f} px" if self.blur_px is not None else ""
+        return f"[{self.index}/{self.total}] {self.path}: blur score {self.score:.2f}{px}"
+
+
+@dataclass(frozen=True)
+class BurstFound(Event):
+    """Near-identical consecutive shots; `sharpest` is the one to keep."""
+    paths: list
+    sharpest: str
+
+    def __str__(self) -> str:
+        return f"burst of {len(self.paths)}: keep {self.sharpest}"
+
+
+@dataclass(frozen=True)
+class ScanFinished(Event):
+    scored: int
+    blurred: int
+    failed: int
+    seconds: float
+    cpu_seconds: float
+    threshold: float
+
+    def __str__(self) -> str:
+        return (f"Scanned {self.scored} photo(s) in {self.seconds:.1f} s: {self.blurred} blurred "
+                f"(score >= {self.threshold:g}), {self.failed} failed")

@@ -36,9 +36,8 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from core.cli.common import CliError
-    from core.events import FileFailed
+    from core.events import BurstFound, FileFailed, PhotoScored, ScanFinished, ScanStarted
     from core.triage import THRESHOLD, scan
-    from core.triage.events import BurstFound, PhotoScored, ScanFinished, ScanStarted
 
     for f in args.folders:
         if not f.exists():

@@ -36,7 +36,7 @@ from PIL import Image
 from core.data.imageio import ImageReadError, is_image_path, read_rgb, to_uint8
 from core.data.pairs import DataError
 from core.data.tensors import downscale, reflect_pad, to_tensor
-from core.events import Event
+from core.events import PairSynthesised
 from core.fileutil import atomic_save
 
 
@@ -253,20 +253,6 @@ def _save_npy(path: Path, a: np.ndarray) -> None:
 
 
 # ---- a pair folder on disk (`deblur synth`) --------------------------------------
-@dataclass(frozen=True)
-class PairSynthesised(Event):
-    index: int  # 1-based
-    total: int
-    name: str
-    extent: int  # kernel support in px
-    error: str = ""  # the file was skipped: why
-
-    def __str__(self) -> str:
-        if self.error:
-            return f"[{self.index}/{self.total}] skipped {self.error}"
-        return f"[{self.index}/{self.total}] {self.name}: kernel {self.extent} px"
-
-
 def synth_folder(sharp_dir: str | Path, out_dir: str | Path, seed: int = 0,
                  opts: SynthOptions = SynthOptions(), max_side: int | None = None) -> Iterator[PairSynthesised]:
     """Write a flat pair folder: blur/<name>.png, sharp/<name>.png (the possibly

@@ -1,4 +1,4 @@
-"""Score every photo below some folders: a generator of events (core/triage/events.py)
+"""Score every photo below some folders: a generator of events (core.events)
 so the CLI, the app and tests each show it their way. A file that cannot be read is
 reported (FileFailed) and the scan goes on."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ from core.data.imageio import ImageReadError, is_image_path
 from core.events import Event, FileFailed
 from core.triage.bursts import Shot, group_bursts, perceptual_hash
 from core.triage.decode import decode
-from core.triage.events import BurstFound, PhotoScored, ScanFinished, ScanStarted
+from core.events import BurstFound, PhotoScored, ScanFinished, ScanStarted
 from core.triage.score import THRESHOLD, measure
 
 

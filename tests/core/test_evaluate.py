@@ -8,9 +8,8 @@ from PIL import Image
 
 from core.cli import main
 from core.data.imageio import read_rgb, to_uint8
-from core.evaluate import (PUBLISHED_NOTE, EvalFinished, EvalModel, EvalStarted, Evaluation,
-                           ImageScored, ModelSummary, markdown_summary, write_csv)
-from core.events import Message
+from core.evaluate import PUBLISHED_NOTE, EvalModel, Evaluation, markdown_summary, write_csv
+from core.events import EvalFinished, EvalStarted, ImageScored, Message, ModelSummary
 from core.metrics import psnr, ssim
 
 

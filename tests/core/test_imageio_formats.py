@@ -142,7 +142,7 @@ def test_dng_reads_as_16_bit_and_writes_16_bit_tiff_with_exif(tmp_path):
 def test_dng_scored_by_scan(tmp_path):
     pytest.importorskip("rawpy")
     from core.triage import scan
-    from core.triage.events import PhotoScored
+    from core.events import PhotoScored
 
     write_dng(tmp_path / "a.dng")
     scored = [e for e in scan([tmp_path]) if isinstance(e, PhotoScored)]

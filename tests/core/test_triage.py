@@ -10,7 +10,7 @@ from PIL import Image
 
 from core.events import FileFailed
 from core.triage import THRESHOLD, measure, scan
-from core.triage.events import BurstFound, PhotoScored, ScanFinished
+from core.events import BurstFound, PhotoScored, ScanFinished
 
 
 def scene(seed: int = 0, h: int = 240, w: int = 320) -> np.ndarray:
