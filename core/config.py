@@ -131,7 +131,12 @@ class RunConfig:
 
 
 class ConfigError(ValueError):
-    pass
+    """A setting that cannot work. `key` names it ("data.crop") when the error is about
+    one setting, so a front end can point at it without reading the message."""
+
+    def __init__(self, message: str, key: str | None = None):
+        super().__init__(message)
+        self.key = key
 
 
 def to_dict(obj) -> dict:
