@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import random
 
 import numpy as np
@@ -64,7 +63,11 @@ def autocast(dev: torch.device, dtype: torch.dtype | None):
 
 
 def seed_everything(seed: int) -> None:
+    """Python's, numpy's and torch's global generators. (PYTHONHASHSEED is not set here:
+    Python reads it once, at interpreter start, so setting it in a running process changes
+    nothing in that process. Nothing in core depends on str hash order: per-item
+    randomness is keyed by the index (datasets) or zlib.crc32 of the name (deblur synth),
+    never by hash().)"""
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
-    os.environ.setdefault("PYTHONHASHSEED", str(seed))

@@ -13,6 +13,7 @@ app (resources/models) are listed too, as "bundled".
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from dataclasses import asdict, dataclass, fields
@@ -25,6 +26,8 @@ from core.models.imported import PREFIX, save_library_copy
 from core.paths import default_runs_dir, resource_path, user_data_dir
 from core.run_folder import RunFolder
 from core.safetensors_file import UNREADABLE, read_safetensors_file
+
+log = logging.getLogger(__name__)
 
 CARD_VERSION = 1
 
@@ -129,8 +132,8 @@ def _bundled() -> list[ModelCard]:
                 c.file, c.kind = str(f), "bundled"
                 out.append(c)
                 continue
-            except (ValueError, TypeError):
-                pass
+            except (ValueError, TypeError) as e:  # listed from the file's own metadata instead
+                log.warning("%s: model card unreadable, listed from its weights file (%s)", card_file, e)
         out.append(ModelCard(f.stem, str(f), _arch_from_metadata(f), None, "bundled"))
     return out
 

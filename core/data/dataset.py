@@ -113,10 +113,8 @@ class PairDataset(Dataset):
     def __len__(self) -> int:
         return len(self.pairs) * self.repeat
 
-    def load(self, pair: ImagePair, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        if pair.blur is None:
-            sharp = self._read_sharp(pair)
-            return synth.blur_tensor(sharp, rng, self.cfg), sharp
+    def load(self, pair: ImagePair) -> tuple[torch.Tensor, torch.Tensor]:
+        """A real (blurred, sharp) pair, downscaled to max_side."""
         sharp = to_tensor(read_rgb(pair.sharp))
         blur = to_tensor(read_rgb(pair.blur))
         if blur.shape != sharp.shape:
@@ -134,10 +132,10 @@ class PairDataset(Dataset):
             if not self.train:
                 self._cache[i] = item
             return item
-        if crop and pair.blur is None:
-            blur, sharp = self._synth_crop(pair, rng, crop)
+        if pair.blur is None:
+            blur, sharp = self._synth_pair(pair, rng, crop)
         else:
-            blur, sharp = self.load(pair, rng)
+            blur, sharp = self.load(pair)
             if crop:
                 blur, sharp = pad_to_size(blur, crop), pad_to_size(sharp, crop)
                 h, w = sharp.shape[-2:]
@@ -163,7 +161,7 @@ class PairDataset(Dataset):
         if pair.blur is not None:
             key = str(pair.blur)
             if key not in self._deconvolved:  # the estimate for a real photo does not change
-                blur, sharp = self.load(pair, rng)
+                blur, sharp = self.load(pair)
                 dec = rp.deconvolve_like_engine(blur, rp.estimated_kernel(blur, None))
                 self._deconvolved[key] = (rp.stack(blur, dec), sharp)
             x, sharp = self._deconvolved[key]
@@ -206,10 +204,14 @@ class PairDataset(Dataset):
                 x, sharp = x.flip(-2), sharp.flip(-2)
         return x.contiguous(), sharp.contiguous()
 
-    def _synth_crop(self, pair: ImagePair, rng: np.random.Generator, crop: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Sharp-only data: choose the crop first, blur only it plus the margin the
-        kernel reaches (synth_max_kernel px), then cut the crop: much cheaper than
-        blurring whole photos, and exact inside the image (the scene's own pixels blur in)."""
+    def _synth_pair(self, pair: ImagePair, rng: np.random.Generator, crop: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Sharp-only data, one path for crops and whole photos (crop 0): synth.training_pair
+        (blurred, and sometimes both made grey). A crop is chosen first and only it plus
+        the margin the kernel reaches (synth_max_kernel px) is blurred, then cut: much
+        cheaper than blurring whole photos, and exact inside the image (the scene's own
+        pixels blur in)."""
+        if not crop:
+            return synth.training_pair(self._read_sharp(pair), rng, self.cfg)
         sharp = pad_to_size(self._read_sharp(pair), crop)
         h, w = sharp.shape[-2:]
         if self.train:

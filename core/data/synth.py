@@ -213,13 +213,6 @@ def options_from(cfg) -> SynthOptions:
                         linear_light_prob=cfg.synth_linear_light)
 
 
-def blur_tensor(sharp: torch.Tensor, rng: np.random.Generator, cfg) -> torch.Tensor:
-    """The training dataset's hook: a freshly blurred CxHxW copy of `sharp` (a
-    `DataConfig` gives the longest kernel)."""
-    opts = options_from(cfg)
-    return degrade(sharp, random_kernel(rng, opts), rng, opts)
-
-
 def training_pair(sharp: torch.Tensor, rng: np.random.Generator, cfg,
                   kernels: list | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """(blurred, sharp) for a training crop: sometimes both made grey, then blurred.

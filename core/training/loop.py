@@ -95,7 +95,6 @@ class Trainer:
         check_config(cfg)
         self.cfg = cfg
         self._stop = threading.Event()
-        self.local_log: list[tuple[float, float, float]] = []  # (d, g, pixel) at each logged step
         self._save_now = threading.Event()
 
     # Commands, safe to call from any thread; handled between steps.
@@ -133,7 +132,6 @@ class Trainer:
     def run(self) -> Iterator[Event]:
         """Events of the run; under torchrun only rank 0 reports (the others train silently)."""
         info, device_name = ddp.setup(self.cfg.train.device)
-        self.dist = info
         if info.enabled and self.cfg.train.batch_size < info.world_size:
             raise ConfigError(f"batch size {self.cfg.train.batch_size} is the global batch: it must be at least "
                               f"the number of processes ({info.world_size})")
@@ -189,7 +187,6 @@ class Trainer:
             if ckpt is not None and "generator_raw" in ckpt:
                 load_state(ema.model, ckpt["generator"], self.folder.last, "EMA generator")
         g_eval = ema.model if ema is not None else g  # what is validated and saved as the model
-        self.generator = g
         g_train, d_train = g, d
         if info.enabled:  # after loading: DDP broadcasts rank 0's weights when it wraps
             g_train = ddp.wrap(g, dev)
@@ -274,7 +271,6 @@ class Trainer:
                         now = time.perf_counter()
                         d_val = float(losses.d) if losses.d is not None else 0.0
                         local = (d_val, float(losses.g), float(losses.pixel))
-                        self.local_log.append(local)  # this process's own losses (tests, debugging)
                         d_val, g_val, pix_val = ddp.mean_over_ranks(list(local), dev) if info.enabled else local
                         yield emit(Step(epoch, t.epochs, step, steps, global_step,
                                         d_val if losses.d is not None else None, g_val, pix_val,

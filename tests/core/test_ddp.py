@@ -10,6 +10,7 @@ import torch
 import torch.multiprocessing as mp
 
 from core.model_files import load_checkpoint
+from core.training import distributed
 from core.training.distributed import DistInfo, shard
 from core.training.loop import Trainer
 from core.training.presets import preset
@@ -30,9 +31,23 @@ def _rank(rank, world, port, root, run, out):
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank),
                       WORLD_SIZE=str(world), LOCAL_RANK=str(rank))
     torch.set_num_threads(1)
-    trainer = Trainer(tiny_config(root), run)
-    events = [type(ev).__name__ for ev in trainer]
-    torch.save({"events": events, "local": trainer.local_log, "weights": trainer.generator.state_dict()},
+    # This process's own losses (before the mean over ranks) and its generator, recorded by
+    # wrapping two of core.training.distributed's functions: a fresh spawned process, so
+    # nothing to undo, and the trainer carries no test-only state.
+    local, wrapped = [], []
+    mean_over_ranks, wrap = distributed.mean_over_ranks, distributed.wrap
+
+    def recording_mean(values, dev):
+        local.append(tuple(values))  # (d, g, pixel) at each logged step
+        return mean_over_ranks(values, dev)
+
+    def recording_wrap(module, dev):
+        wrapped.append(module)  # the generator first, then the discriminator
+        return wrap(module, dev)
+
+    distributed.mean_over_ranks, distributed.wrap = recording_mean, recording_wrap
+    events = [type(ev).__name__ for ev in Trainer(tiny_config(root), run)]
+    torch.save({"events": events, "local": local, "weights": wrapped[0].state_dict()},
                os.path.join(out, f"rank{rank}.pt"))
 
 

@@ -127,6 +127,24 @@ def test_on_the_fly_dataset_from_a_sharp_folder(tmp_path):
     assert torch.equal(val[1][0], v0[0])  # validation blur never changes
 
 
+def test_whole_sharp_only_photos_take_the_same_synthetic_path_as_crops(tmp_path):
+    """No crop (validation without val_crop, or crop 0) is no second way: the whole photo
+    goes through synth.training_pair, grey sometimes, as every crop does (issue 27)."""
+    ps = discover(_sharp_folder(tmp_path / "photos", n=2, size=(40, 48)))
+    cfg = DataConfig(root=str(ps.root), synthetic=True, synth_max_kernel=7, crop=0, max_side=None,
+                     repeat=30, flips=False)
+    ds = PairDataset(ps.pairs, cfg, train=True, seed=3)
+    grey = 0
+    for i in range(len(ds)):
+        blur, sharp = ds[i]
+        rng = np.random.default_rng([3, 0, i])  # the item's own generator (epoch 0)
+        want_blur, want_sharp = synth.training_pair(ds._read_sharp(ds.photo(i)), rng, cfg)
+        assert torch.equal(blur, want_blur) and torch.equal(sharp, want_sharp)
+        assert sharp.shape == (3, 40, 48)  # the whole photo
+        grey += bool(torch.equal(sharp[0], sharp[1]))
+    assert 1 <= grey <= 15  # ~10 % of 60 items
+
+
 def test_preloaded_photos_give_the_same_crops_without_reading_the_files(tmp_path):
     ps = discover(_sharp_folder(tmp_path / "photos"))
     cfg = DataConfig(root=str(ps.root), synthetic=True, synth_max_kernel=15, crop=48, max_side=None)
