@@ -39,36 +39,41 @@ from core.training.step import gan_step
 
 
 def check_config(cfg: RunConfig) -> None:
-    """Refuse settings that cannot work, naming the setting."""
+    """Refuse settings that cannot work, naming the setting (in the message, and as the
+    error's `key` for a form to point at)."""
     get_spec(cfg.model.name)
     t, d = cfg.train, cfg.data
     if t.epochs < 1:
-        raise ConfigError(f"epochs must be at least 1 (got {t.epochs})")
+        raise ConfigError(f"epochs must be at least 1 (got {t.epochs})", key="train.epochs")
     if t.batch_size < 1:
-        raise ConfigError(f"batch size must be at least 1 (got {t.batch_size})")
+        raise ConfigError(f"batch size must be at least 1 (got {t.batch_size})", key="train.batch_size")
     if t.log_every < 1:
-        raise ConfigError(f"log_every must be at least 1 (got {t.log_every})")
+        raise ConfigError(f"log_every must be at least 1 (got {t.log_every})", key="train.log_every")
     if d.crop and cfg.loss.gan and d.crop < 64:
         raise ConfigError(f"crop must be at least 64 px with the GAN on: the discriminator "
-                          f"downsamples 16x and ends in a 4x4 conv (got {d.crop})")
+                          f"downsamples 16x and ends in a 4x4 conv (got {d.crop})", key="data.crop")
     if not 0 < d.val_fraction < 1:
-        raise ConfigError(f"val_fraction must be between 0 and 1 (got {d.val_fraction})")
+        raise ConfigError(f"val_fraction must be between 0 and 1 (got {d.val_fraction})", key="data.val_fraction")
     if d.repeat < 1:
-        raise ConfigError(f"repeat (crops per photo per epoch) must be at least 1 (got {d.repeat})")
+        raise ConfigError(f"repeat (crops per photo per epoch) must be at least 1 (got {d.repeat})",
+                          key="data.repeat")
     for name in ("lr_g", "lr_d"):
         if getattr(t, name) <= 0:
-            raise ConfigError(f"{name} must be positive (got {getattr(t, name)})")
-    for what, value, allowed in (("optimizer", t.optimizer, OPTIMIZERS), ("scheduler", t.scheduler, SCHEDULERS),
-                                 ("pixel loss", cfg.loss.pixel, PIXEL_LOSSES),
-                                 ("adversarial loss", cfg.loss.adversarial, ADVERSARIAL_LOSSES)):
+            raise ConfigError(f"{name} must be positive (got {getattr(t, name)})", key=f"train.{name}")
+    for what, key, value, allowed in (("optimizer", "train.optimizer", t.optimizer, OPTIMIZERS),
+                                      ("scheduler", "train.scheduler", t.scheduler, SCHEDULERS),
+                                      ("pixel loss", "loss.pixel", cfg.loss.pixel, PIXEL_LOSSES),
+                                      ("adversarial loss", "loss.adversarial", cfg.loss.adversarial,
+                                       ADVERSARIAL_LOSSES)):
         if value not in allowed:
-            raise ConfigError(f"unknown {what} {value!r} (choose from {', '.join(allowed)})")
+            raise ConfigError(f"unknown {what} {value!r} (choose from {', '.join(allowed)})", key=key)
     if not 0 <= t.ema_decay < 1:
-        raise ConfigError(f"ema_decay must be in [0, 1) (got {t.ema_decay})")
+        raise ConfigError(f"ema_decay must be in [0, 1) (got {t.ema_decay})", key="train.ema_decay")
     if not 1 <= t.grad_accum <= t.batch_size:
-        raise ConfigError(f"grad_accum must be between 1 and the batch size {t.batch_size} (got {t.grad_accum})")
+        raise ConfigError(f"grad_accum must be between 1 and the batch size {t.batch_size} (got {t.grad_accum})",
+                          key="train.grad_accum")
     if t.init_from and not Path(t.init_from).is_file():
-        raise ConfigError(f"init_from: {t.init_from}: checkpoint or model file not found")
+        raise ConfigError(f"init_from: {t.init_from}: checkpoint or model file not found", key="train.init_from")
 
 
 class Trainer:
