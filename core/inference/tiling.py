@@ -19,9 +19,7 @@ from typing import Callable, Generator
 
 import numpy as np
 
-
-class Cancelled(Exception):
-    """Raised inside a job when its cancel callback says so; nothing is written."""
+from core.cancel import Cancelled  # (callers also import it from here, its old home)
 
 
 def axis_tiles(n: int, tile: int, overlap: int, align: int) -> tuple[int, list[int]]:

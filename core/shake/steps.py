@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Generator, TypeVar
 
-from core.inference.tiling import Cancelled  # torch-free: tiling is plain numpy
+from core.cancel import Cancelled
 
 T = TypeVar("T")
 
