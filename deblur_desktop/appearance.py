@@ -8,6 +8,13 @@ from PySide6.QtWidgets import QApplication
 
 from core import paths
 
+RED = "#d04040"  # error texts and the frame on a wrong setting, in every tab
+
+
+def error_html(text: str) -> str:
+    """`text` (already HTML) in the error colour, for a rich-text label."""
+    return f"<span style='color:{RED}'>{text}</span>"
+
 
 def app_icon() -> QIcon:
     icon = QIcon()
