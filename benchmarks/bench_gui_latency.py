@@ -64,7 +64,7 @@ def main() -> int:
     from PySide6.QtCore import QSettings
 
     from deblur_desktop.app import make_app
-    from deblur_desktop.tabs.train_tab import TrainTab
+    from deblur_desktop.tabs.train.tab import TrainTab
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -86,9 +86,9 @@ def main() -> int:
                        "model.options": {"num_residual_blocks": 2}, "train.epochs": 1000,
                        "train.batch_size": 4, "train.log_every": 1, "train.device": "cpu"}.items():
         f.set_value(key, value)
-    tab.run_edit.setText(str(tmp / "run"))
+    tab.setup.run_edit.setText(str(tmp / "run"))
     if not tab.validate():
-        print(tab.problem.text(), file=sys.stderr)
+        print(tab.setup.problem.text(), file=sys.stderr)
         return 1
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), {os.cpu_count()} CPU(s), "
           f"load average {os.getloadavg()[0]:.1f}")
@@ -102,15 +102,15 @@ def main() -> int:
             spent[key] += time.perf_counter() - t
         return wrapper
     tab.on_event = timed(tab.on_event, "events")
-    tab.plots.redraw = timed(tab.plots.redraw, "redraws")
+    tab.monitor.plots.redraw = timed(tab.monitor.plots.redraw, "redraws")
     tab.start()
-    measure(60, lambda: not tab.plots.steps)  # model built, first step done
-    redraws0, steps0 = tab.plots.redraws, len(tab.plots.steps)
+    measure(60, lambda: not tab.monitor.plots.steps)  # model built, first step done
+    redraws0, steps0 = tab.monitor.plots.redraws, len(tab.monitor.plots.steps)
     late = measure(args.seconds, lambda: tab.is_running)
-    steps = len(tab.plots.steps) - steps0
+    steps = len(tab.monitor.plots.steps) - steps0
     report("training", late)
-    print(f"{'':>10}  {steps} logged steps, {len(tab.plots.vals)} validations, "
-          f"{tab.plots.redraws - redraws0} plot redraws in {args.seconds:.0f} s; GUI thread busy with "
+    print(f"{'':>10}  {steps} logged steps, {len(tab.monitor.plots.vals)} validations, "
+          f"{tab.monitor.plots.redraws - redraws0} plot redraws in {args.seconds:.0f} s; GUI thread busy with "
           f"them {spent['events'] * 1000:.0f} ms (events) + {spent['redraws'] * 1000:.0f} ms (redraws)")
     tab.stop()
     measure(120, lambda: tab.is_running)

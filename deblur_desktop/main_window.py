@@ -1,6 +1,6 @@
 """Main window: tabs Dataset | Train | Deblur, menus, status bar, remembered geometry.
 
-Tab contract (each tab is a QWidget in its own module under tabs/, imported here by name):
+Tab contract (each tab is a QWidget in tabs/<name>/tab.py, beside its panels and jobs):
 - constructed with no arguments; reads/writes its own keys via `deblur_desktop.settings.settings()`
 - runs long work only through `deblur_desktop.workers` (never on the GUI thread)
 - optional hooks the window calls: `open_folder(path)` (Dataset), `open_photos(paths)`
@@ -20,10 +20,11 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTa
 from deblur_desktop import workers
 from deblur_desktop.appearance import app_icon
 from deblur_desktop.error_log import log_file
+from deblur_desktop.file_filters import IMPORT_FILTER, PHOTO_FILTER
 from deblur_desktop.settings import DATASET_LAST_FOLDER, DEBLUR_LAST_FOLDER, recent_datasets, settings
-from deblur_desktop.tabs.dataset_tab import DatasetTab
-from deblur_desktop.tabs.deblur_tab import PHOTO_FILTER, DeblurTab
-from deblur_desktop.tabs.train_tab import TrainTab
+from deblur_desktop.tabs.dataset.tab import DatasetTab
+from deblur_desktop.tabs.deblur.tab import DeblurTab
+from deblur_desktop.tabs.train.tab import TrainTab
 from deblur_desktop.widgets.drop_zone import local_paths
 
 log = logging.getLogger(__name__)
@@ -121,8 +122,7 @@ class MainWindow(QMainWindow):
             hook(paths)
 
     def choose_model_to_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a model into the library", "",
-                                              "Models (*.safetensors *.pt *.pth *.ckpt);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, "Import a model into the library", "", IMPORT_FILTER)
         if path:
             self.import_model(path)
 

@@ -1,13 +1,16 @@
 """The one way the app runs long work off the GUI thread (superqt generator workers).
 
     job = start_job(trainer, on_event=tab.show_event, on_done=..., on_error=...)
-    job.stop()      # cooperative: calls trainer.request_stop() (or .cancel()), keeps
-                    # delivering its last events (checkpoint, Finished), then ends
+    job.pause()     # hold between two events (superqt's worker pause); job.resume()
+    job.stop()      # cooperative: calls trainer.request_stop(), keeps delivering its
+                    # last events (checkpoint, Finished), then ends
     job.abort()     # drop it: no more events or on_done; the iterator is closed
 
     start_call(discover, folder, on_done=tab.show_pairs)   # one function, one result
 
-A job runs any iterable (a core generator, a `Trainer`) on a pool thread. Each yielded
+A job runs any iterable (a core generator, a `Trainer`) on a pool thread. A source that
+can end itself cleanly has one stop verb, `request_stop()` (`Stoppable`): core's Trainer
+and Evaluation, the tabs' job classes; any other source stops between two items. Each yielded
 item arrives through a Qt signal, so `on_event` runs on the GUI thread and may touch
 widgets. The iterator's return value (or the function's result) goes to `on_done`,
 an exception to `on_error` (default: the app's error dialog). `on_finished` runs last,
@@ -18,7 +21,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Generator
+from typing import Any, Callable, Iterable, Protocol, runtime_checkable
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QThreadPool
@@ -33,6 +37,14 @@ log = logging.getLogger(__name__)
 MIN_POOL_THREADS = 8
 
 _live: set["Job"] = set()
+
+
+@runtime_checkable
+class Stoppable(Protocol):
+    """A job source that ends itself when asked (saves, then yields its last events).
+    `request_stop` is called from the GUI thread, so it only sets a flag."""
+
+    def request_stop(self) -> None: ...
 
 
 class _Carried(Exception):
@@ -60,6 +72,8 @@ class Job:
         self._stop = threading.Event()   # cooperative stop asked
         self._abort = threading.Event()  # results no longer wanted
         self._done = threading.Event()
+        self._hold = False  # pause asked (the worker takes it after its next event)
+        self._until: Callable[[Any], bool] | None = None  # run_until: run on to this event
         self.worker = GeneratorWorker(self._drive)
 
     def _drive(self):
@@ -74,17 +88,21 @@ class Job:
                     return e.value
                 except RuntimeError as e:
                     raise _Carried(e) from e
+                until = self._until
+                if until is not None and until(item):
+                    self._until = None
+                if self._hold and self._until is None and not self._stop.is_set():
+                    self.worker.pause()  # taken right after this item is delivered
                 yield item
             return None
         finally:
-            close = getattr(it, "close", None)
-            if close is not None:  # runs the generator's finally blocks in this thread
-                close()
+            if isinstance(it, Generator):  # runs the generator's finally blocks in this thread
+                it.close()
 
     @property
     def cooperative(self) -> bool:
         """True when the source ends itself when asked (saves, then yields Finished)."""
-        return hasattr(self.source, "request_stop") or hasattr(self.source, "cancel")
+        return isinstance(self.source, Stoppable)
 
     @property
     def is_running(self) -> bool:
@@ -94,16 +112,51 @@ class Job:
     def aborted(self) -> bool:
         return self._abort.is_set()
 
+    @property
+    def stopping(self) -> bool:
+        """Stop was asked; the last events may still be on their way."""
+        return self._stop.is_set()
+
+    @property
+    def paused(self) -> bool:
+        """A pause was asked and not undone (the worker may still be finishing an item)."""
+        return self._hold
+
+    @property
+    def holding(self) -> bool:
+        """The worker is waiting between two events right now."""
+        return self.worker.is_paused
+
+    def pause(self) -> None:
+        """Hold between two events: nothing is lost, `resume()` or `stop()` goes on."""
+        self._hold = True
+        if self._until is None and not self._stop.is_set():
+            self.worker.pause()
+
+    def resume(self) -> None:
+        self._hold = False
+        self.worker.resume()
+
+    def run_until(self, wanted: Callable[[Any], bool]) -> None:
+        """Keep going until an event for which `wanted` is true, paused or not; a pause
+        asked meanwhile (or before) is taken right after that event (Save now while paused)."""
+        self._until = wanted
+        self.worker.resume()
+
+    def _paused_by_worker(self) -> None:
+        """GUI thread: the worker took a pause. One that is no longer wanted (resume or
+        stop came between asking and taking it) is undone here."""
+        if not self._hold or self._until is not None or self._stop.is_set():
+            self.worker.resume()
+
     def stop(self) -> None:
         """Ask the job to end cooperatively; its last events and on_done still arrive."""
         if self._stop.is_set():
             return
         self._stop.set()
-        for name in ("request_stop", "cancel"):
-            fn = getattr(self.source, name, None)
-            if callable(fn):
-                fn()
-                break
+        if isinstance(self.source, Stoppable):
+            self.source.request_stop()
+        self.worker.resume()  # a paused job must run on to deliver them
 
     def abort(self) -> None:
         """Stop and drop everything it would still deliver (stale results)."""
@@ -174,6 +227,7 @@ def start_job(source: Iterable, on_event: Callable[[Any], None] | None = None,
     w.returned.connect(_returned)
     w.errored.connect(_errored)
     w.finished.connect(_finished)
+    w.paused.connect(job._paused_by_worker)
     w.signals._finished.connect(lambda *_: job._done.set(), type=Qt.ConnectionType.DirectConnection)
     _live.add(job)
     _ensure_pool()

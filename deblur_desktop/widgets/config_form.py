@@ -7,8 +7,8 @@ its type, so a field added to core appears here without touching this module:
     float -> text (2e-4 ok)  str -> text, or a combo    tuple / dict / other -> JSON-ish text
 
 Values are read back with `values()` (a nested dict for `RunConfig.from_dict`); a value
-that cannot be parsed raises ConfigError naming the setting. Tooltips come from the
-comments next to each field in core/config.py.
+that cannot be parsed raises ConfigError naming the setting (its `key`, which
+`mark_error` frames). Tooltips come from the comments next to each field in core/config.py.
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from core.config import ConfigError, field_docs
+from deblur_desktop.appearance import RED
 
 # Nicer labels for a few terse names; any other field is labelled from its name.
 LABELS = {
@@ -157,7 +158,6 @@ class ConfigForm(QWidget):
         self.editors: dict[str, Editor] = {}
         self._rows: dict[str, tuple[QFormLayout, QWidget]] = {}
         self._basic = basic
-        self._locked_except: set[str] | None = None
         choices, paths = choices or {}, paths or {}
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -190,7 +190,7 @@ class ConfigForm(QWidget):
         try:
             return self.editors[key].get()
         except (ValueError, TypeError) as e:
-            raise ConfigError(f"{key}: {e}") from None
+            raise ConfigError(f"{key}: {e}", key=key) from None
 
     def value_or(self, key: str, default=None):
         """The field's value, or `default` when it is missing or cannot be parsed."""
@@ -225,23 +225,10 @@ class ConfigForm(QWidget):
 
     def lock(self, except_keys: set[str] | None) -> None:
         """Make every field read-only except `except_keys` (None: unlock all)."""
-        self._locked_except = except_keys
         for key, ed in self.editors.items():
             ed.widget.setEnabled(except_keys is None or key in except_keys)
 
     def mark_error(self, key: str | None) -> None:
-        """Red frame on the field an error names (None clears)."""
+        """Red frame on the field `key` (a ConfigError's `key`; None clears)."""
         for k, ed in self.editors.items():
-            ed.focus.setStyleSheet("border: 1px solid #d04040;" if k == key else "")
-
-    def key_in(self, message: str) -> str | None:
-        """The field a validation message is about, by dotted or bare name."""
-        for key in self.editors:
-            if message.startswith(key + ":"):
-                return key
-        for key in self.editors:
-            name = key.split(".", 1)[1]
-            if re.search(rf"\b{re.escape(name)}\b", message) or re.search(
-                    rf"\b{re.escape(name.replace('_', ' '))}\b", message):
-                return key
-        return None
+            ed.focus.setStyleSheet(f"border: 1px solid {RED};" if k == key else "")

@@ -67,29 +67,29 @@ def main(argv: list[str]) -> int:
     win.show()
     tab = win.deblur_tab
     win.tabs.setCurrentWidget(tab)
-    tab.set_model_file(str(model))
-    tab.engine.set_engine(args.engine)
-    tab.out_dir.clear()  # the defaults, whatever this machine's settings remember
-    tab.suffix.clear()
-    for combo in (tab.format, tab.existing, tab.tile, tab.device):
+    tab.options.set_model_file(str(model))
+    tab.options.engine.set_engine(args.engine)
+    tab.options.out_dir.clear()  # the defaults, whatever this machine's settings remember
+    tab.options.suffix.clear()
+    for combo in (tab.options.format, tab.options.existing, tab.options.tile, tab.options.device):
         combo.setCurrentIndex(0)
-    tab.keep_structure.setChecked(True)
-    tab.keep_meta.setChecked(True)
+    tab.options.keep_structure.setChecked(True)
+    tab.options.keep_meta.setChecked(True)
     tab.add_paths([str(photos)])
     pump(20, lambda: tab.queue.rowCount() == len(PHOTOS) + 1)
-    pump(5, lambda: "parameters" in tab.model_info.text())
+    pump(5, lambda: "parameters" in tab.options.model_info.text())
     tab.start()
     pump(900, lambda: tab.job is None)
     row = next(i for i, it in enumerate(tab.queue.items) if str(it.rel) == show)
     tab.queue.selectRow(row)
-    pump(20, lambda: tab.compare.labels == ["Original", "Deblurred"] and tab._shown.endswith(show))
-    tab.compare.slider.setValue(split)
+    pump(20, lambda: tab.preview.compare.labels == ["Original", "Deblurred"] and tab.preview.shown.endswith(show))
+    tab.preview.compare.slider.setValue(split)
     from PySide6.QtCore import QPointF
 
     if centre:  # 1:1, the divider across one object: the same both sides
-        tab.compare.state.set(1.0, QPointF(*centre))
+        tab.preview.compare.state.set(1.0, QPointF(*centre))
     else:
-        tab.compare.state.set_fit()
+        tab.preview.compare.state.set_fit()
     shot(out)
     win.close()
     shutil.rmtree(tmp, ignore_errors=True)

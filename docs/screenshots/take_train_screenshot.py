@@ -39,7 +39,7 @@ def main() -> int:
     win.tabs.setCurrentIndex(1)
     tab = win.train_tab
     tab.new_run()
-    tab.from_dataset.click()
+    tab.setup.from_dataset.click()
     f = tab.form
     for key, value in {"data.crop": 64, "data.val_max_images": 3, "model.name": "seed",
                        "model.options": {"num_residual_blocks": 2}, "train.epochs": 12,
@@ -47,14 +47,14 @@ def main() -> int:
                        "train.samples": 3}.items():
         f.set_value(key, value)
     run = Path(tempfile.mkdtemp()) / "seed-levin"
-    tab.run_edit.setText(str(run))
+    tab.setup.run_edit.setText(str(run))
     pump(0.5)
     if not tab.start():
-        print("could not start:", tab.problem.text(), file=sys.stderr)
+        print("could not start:", tab.setup.problem.text(), file=sys.stderr)
         return 1
-    pump(900, lambda: len(tab.plots.vals) >= 4 or not tab.is_running)
-    pump(3, lambda: len(tab.plots.steps) > 60)  # a few steps into the next epoch
-    tab.samples.slider.setValue(tab.samples.slider.maximum())
+    pump(900, lambda: len(tab.monitor.plots.vals) >= 4 or not tab.is_running)
+    pump(3, lambda: len(tab.monitor.plots.steps) > 60)  # a few steps into the next epoch
+    tab.monitor.samples.slider.setValue(tab.monitor.samples.slider.maximum())
     pump(1.0)
     subprocess.run(["import", "-window", "root", str(HERE / "train.png")], check=True)
     print("wrote", HERE / "train.png")

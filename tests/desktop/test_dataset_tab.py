@@ -15,7 +15,7 @@ from deblur_desktop import workers
 
 @pytest.fixture
 def tab(qtbot):
-    from deblur_desktop.tabs.dataset_tab import DatasetTab
+    from deblur_desktop.tabs.dataset.tab import DatasetTab
 
     t = DatasetTab()
     # Tests choose their own models: untick whatever this machine has installed (the

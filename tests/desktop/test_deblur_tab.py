@@ -23,15 +23,15 @@ def tiny_model(tiny_model_file):
 
 @pytest.fixture
 def tab(qtbot, tiny_model):
-    from deblur_desktop.tabs.deblur_tab import DeblurTab
+    from deblur_desktop.tabs.deblur.tab import DeblurTab
 
     t = DeblurTab()
     qtbot.addWidget(t)
     t.resize(1200, 760)
     t.show()
-    t.set_model_file(str(tiny_model))
-    t.device.setCurrentText("cpu")
-    t.engine.set_engine("learned")  # these tests follow the model's path; the shake tests choose theirs
+    t.options.set_model_file(str(tiny_model))
+    t.options.device.setCurrentText("cpu")
+    t.options.engine.set_engine("learned")  # these tests follow the model's path; the shake tests choose theirs
     yield t
     t.shutdown()
     assert workers.stop_all(10_000)
@@ -64,8 +64,8 @@ def status(tab, name):
 
 
 def run_and_wait(qtbot, tab, timeout=30_000):
-    assert tab.start_btn.isEnabled()
-    tab.start_btn.click()
+    assert tab.batch.start_btn.isEnabled()
+    tab.batch.start_btn.click()
     assert tab.job is not None and not tab.options.isEnabled()
     qtbot.waitUntil(lambda: tab.job is None, timeout=timeout)
 
@@ -102,7 +102,7 @@ def test_dropped_folder_fills_the_queue_and_lists_non_images_as_skipped(qtbot, t
     assert st == "skipped" and "not a supported image" in why and ".txt" in why
     assert tab.queue.item(0, 1).text().startswith("64×48")  # size column
     assert tab.queue.item(2, 2).text().startswith("skipped")
-    assert "2 photo(s)" in tab.queue_info.text() and tab.start_btn.isEnabled()
+    assert "2 photo(s)" in tab.queue_info.text() and tab.batch.start_btn.isEnabled()
     qtbot.waitUntil(lambda: tab.queue.item(1, 0).icon().pixmap(40, 40).toImage().pixelColor(20, 20).alpha() == 255,
                     timeout=10_000)  # a thumbnail replaced the translucent placeholder
     drop(tab, src / "a.png", src)  # the same files again: listed once
@@ -122,10 +122,10 @@ def test_batch_writes_named_outputs_keeps_icc_and_reruns_with_new_options(qtbot,
     photo(src / "sub" / "b.jpg", seed=1, icc_profile=icc, quality=95)
     with no_gui_thread_work():
         add_and_wait(qtbot, tab, src, rows=2)
-        tab.suffix.setText("_sharp")
+        tab.options.suffix.setText("_sharp")
         run_and_wait(qtbot, tab)
         # the first finished file is shown: original vs result
-        qtbot.waitUntil(lambda: tab.compare.labels == ["Original", "Deblurred"], timeout=10_000)
+        qtbot.waitUntil(lambda: tab.preview.compare.labels == ["Original", "Deblurred"], timeout=10_000)
     out = tmp_path / "in_deblurred"  # the default: a sibling folder, originals untouched
     assert files_under(out) == ["a_sharp.png", "sub/b_sharp.jpg"]
     assert files_under(src) == ["a.png", "sub/b.jpg"]
@@ -133,14 +133,14 @@ def test_batch_writes_named_outputs_keeps_icc_and_reruns_with_new_options(qtbot,
         with Image.open(out / f) as im:
             assert im.info.get("icc_profile") == icc and im.size == (64, 48)
     assert status(tab, "a.png")[0] == "done" and status(tab, "b.jpg")[0] == "done"
-    assert "2 done, 0 skipped, 0 failed" in tab.summary.text() and tab.open_out_btn.isEnabled()
-    assert "MP/s" in tab.rate.text() and tab.total_bar.value() == 1000
-    assert tab.output_dirs == [str(out)]
+    assert "2 done, 0 skipped, 0 failed" in tab.batch.summary.text() and tab.batch.open_out_btn.isEnabled()
+    assert "MP/s" in tab.batch.rate.text() and tab.batch.total_bar.value() == 1000
+    assert tab.batch.output_dirs == [str(out)]
 
     # all done: Start runs them again with the new options (16-bit TIFF, no metadata, flat)
-    tab.format.setCurrentText("TIFF 16-bit")
-    tab.keep_meta.setChecked(False)
-    tab.keep_structure.setChecked(False)
+    tab.options.format.setCurrentText("TIFF 16-bit")
+    tab.options.keep_meta.setChecked(False)
+    tab.options.keep_structure.setChecked(False)
     run_and_wait(qtbot, tab)
     import tifffile
 
@@ -166,10 +166,10 @@ def test_cancel_stops_within_one_image_and_leaves_no_partial_files(qtbot, tab, t
     add_and_wait(qtbot, tab, src, rows=3)
     seen = []
     tab.queue.itemChanged.connect(lambda cell: seen.append((cell.row(), cell.text())) if cell.column() == 2 else None)
-    tab.start_btn.click()
+    tab.batch.start_btn.click()
     qtbot.waitUntil(lambda: status(tab, "p1.png")[0] == "running", timeout=20_000)
     t0 = time.perf_counter()
-    tab.cancel_btn.click()
+    tab.batch.cancel_btn.click()
     qtbot.waitUntil(lambda: tab.job is None, timeout=10_000)
     assert time.perf_counter() - t0 < 2.0  # within one tile, not the rest of the batch
     out = tmp_path / "batch_deblurred"
@@ -178,8 +178,8 @@ def test_cancel_stops_within_one_image_and_leaves_no_partial_files(qtbot, tab, t
     assert status(tab, "p1.png") == ("queued", "cancelled") and status(tab, "p2.png")[0] == "queued"
     assert any(r == 1 and t.startswith("running") for r, t in seen)  # the record works...
     assert not any(r == 2 and t.startswith("running") for r, t in seen)  # ...photo 3 never started
-    assert tab.last_result.cancelled and "Cancelled" in tab.summary.text()
-    assert tab.start_btn.isEnabled() and not tab.cancel_btn.isEnabled()
+    assert tab.last_result.cancelled and "Cancelled" in tab.batch.summary.text()
+    assert tab.batch.start_btn.isEnabled() and not tab.batch.cancel_btn.isEnabled()
 
 
 def test_corrupt_file_fails_while_the_others_finish(qtbot, tab, tmp_path):
@@ -193,7 +193,7 @@ def test_corrupt_file_fails_while_the_others_finish(qtbot, tab, tmp_path):
     assert st == "failed" and "not a readable image" in why
     assert status(tab, "a.png")[0] == "done" and status(tab, "c.png")[0] == "done"
     assert files_under(tmp_path / "mixed_deblurred") == ["a.png", "c.png"]
-    assert "2 done, 0 skipped, 1 failed" in tab.summary.text()
+    assert "2 done, 0 skipped, 1 failed" in tab.batch.summary.text()
 
 
 def test_quality_choice_runs_the_self_ensemble(qtbot, tab, tmp_path, spread_generator):
@@ -203,11 +203,11 @@ def test_quality_choice_runs_the_self_ensemble(qtbot, tab, tmp_path, spread_gene
 
     g, cfg = spread_generator  # the tiny default model's output is too flat for views to differ
     model = export_safetensors(g, tmp_path / "spread.safetensors", config=cfg)
-    tab.set_model_file(str(model))
+    tab.options.set_model_file(str(model))
     src = photo(tmp_path / "in" / "p.png", h=48, w=80)
     add_and_wait(qtbot, tab, src, rows=1)
-    tab.ensemble.setCurrentIndex(tab.ensemble.findData(4))
-    tab.tile.setCurrentIndex(tab.tile.findData(0))  # whole image, as the reference below
+    tab.options.ensemble.setCurrentIndex(tab.options.ensemble.findData(4))
+    tab.options.tile.setCurrentIndex(tab.options.tile.findData(0))  # whole image, as the reference below
     run_and_wait(qtbot, tab)
     got = np.asarray(Image.open(tmp_path / "in_deblurred" / "p.png")).astype(int)
     d = Deblurrer.from_file(model, device="cpu")
@@ -218,16 +218,16 @@ def test_quality_choice_runs_the_self_ensemble(qtbot, tab, tmp_path, spread_gene
 
 def test_flicker_and_try_on_the_visible_area(qtbot, tab, tmp_path):
     src = photo(tmp_path / "big.png", h=96, w=96)
-    v = tab.compare
+    v = tab.preview.compare
     pane = v.split_pane
     with no_gui_thread_work():
         add_and_wait(qtbot, tab, src, rows=1)
-        qtbot.waitUntil(lambda: tab.compare.labels == ["Original"], timeout=10_000)  # selected on arrival
+        qtbot.waitUntil(lambda: tab.preview.compare.labels == ["Original"], timeout=10_000)  # selected on arrival
         pane.zoom_at(QPointF(pane.width() / 2, pane.height() / 2), 4 * pane.transform()[0])  # part in view
         box = pane.visible_image_rect()
         assert 0 < box.width() < 96 and 0 < box.height() <= 96
-        assert tab.crop_btn.isEnabled()
-        tab.crop_btn.click()
+        assert tab.preview.crop_btn.isEnabled()
+        tab.preview.crop_btn.click()
         qtbot.waitUntil(lambda: len(v.labels) == 2 and v.labels[1].startswith("Preview"), timeout=20_000)
     orig = np.asarray(Image.open(src).convert("RGB"))
     res = v.images[1]
@@ -256,23 +256,23 @@ def test_files_dropped_on_the_window_go_to_the_deblur_tab(qtbot, window, tmp_pat
 
 def test_output_options_are_saved_as_they_change_not_only_on_start(qtbot, tab, tmp_path):
     """Issue 26: options set and the app closed before any batch came back as defaults."""
-    from deblur_desktop.tabs.deblur_tab import DeblurTab
+    from deblur_desktop.tabs.deblur.tab import DeblurTab
 
-    tab.suffix.setText("_fixed")
-    tab.format.setCurrentText("JPEG")
-    tab.quality.setValue(72)
-    tab.keep_meta.setChecked(False)
-    tab.existing.setCurrentIndex(tab.existing.findData("overwrite"))
-    tab.out_dir.setText(str(tmp_path / "results"))
+    tab.options.suffix.setText("_fixed")
+    tab.options.format.setCurrentText("JPEG")
+    tab.options.quality.setValue(72)
+    tab.options.keep_meta.setChecked(False)
+    tab.options.existing.setCurrentIndex(tab.options.existing.findData("overwrite"))
+    tab.options.out_dir.setText(str(tmp_path / "results"))
     assert tab.job is None  # no batch ran
     again = DeblurTab()  # the next session of the app
     qtbot.addWidget(again)
     try:
-        assert again.suffix.text() == "_fixed" and again.format.currentText() == "JPEG"
-        assert again.quality.value() == 72 and again.quality.isEnabled()
-        assert not again.keep_meta.isChecked() and again.existing.currentData() == "overwrite"
-        assert again.out_dir.text() == str(tmp_path / "results")
-        assert again.model_path() == str(tab.model_path())
+        assert again.options.suffix.text() == "_fixed" and again.options.format.currentText() == "JPEG"
+        assert again.options.quality.value() == 72 and again.options.quality.isEnabled()
+        assert not again.options.keep_meta.isChecked() and again.options.existing.currentData() == "overwrite"
+        assert again.options.out_dir.text() == str(tmp_path / "results")
+        assert again.options.model_path() == str(tab.options.model_path())
     finally:
         again.shutdown()
 
@@ -282,19 +282,19 @@ def test_a_result_from_an_earlier_run_is_compared_and_named(qtbot, tab, tmp_path
     src = photo(tmp_path / "trip" / "a.png", seed=4)
     earlier = tmp_path / "trip_deblurred" / "a_sharp.png"  # where the default options write it
     old = photo(earlier, seed=9)
-    tab.suffix.setText("_sharp")
+    tab.options.suffix.setText("_sharp")
     with no_gui_thread_work():
         add_and_wait(qtbot, tab, src.parent, rows=1)
-        qtbot.waitUntil(lambda: tab.compare.labels == ["Original", "Deblurred (earlier run)"], timeout=10_000)
-    shown = tab.compare.images[1]
+        qtbot.waitUntil(lambda: tab.preview.compare.labels == ["Original", "Deblurred (earlier run)"], timeout=10_000)
+    shown = tab.preview.compare.images[1]
     px = np.frombuffer(shown.constBits(), np.uint8).reshape(shown.height(), shown.bytesPerLine())[:, :64 * 3]
     assert np.array_equal(px.reshape(48, 64, 3), np.asarray(Image.open(old).convert("RGB")))  # that very file
-    assert "earlier run" in tab.view_info.text() and str(earlier) in tab.view_info.text()
+    assert "earlier run" in tab.preview.view_info.text() and str(earlier) in tab.preview.view_info.text()
     before = earlier.read_bytes()
     run_and_wait(qtbot, tab)  # "If it exists: Skip" keeps it
     st, why = status(tab, "a.png")
     assert st == "skipped" and "earlier run" in why and "a_sharp.png" in why
     assert earlier.read_bytes() == before
     tab.show_item(tab.queue.items[0])
-    qtbot.waitUntil(lambda: tab.compare.labels == ["Original", "Deblurred (earlier run)"]
-                    and "earlier run" in tab.view_info.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: tab.preview.compare.labels == ["Original", "Deblurred (earlier run)"]
+                    and "earlier run" in tab.preview.view_info.text(), timeout=10_000)

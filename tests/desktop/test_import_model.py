@@ -24,7 +24,7 @@ def test_import_lists_the_model_in_the_deblur_tab(window, qtbot, tmp_path, monke
     job = window.import_model(str(src))
     qtbot.waitUntil(lambda: "Added to the model library" in window.statusBar().currentMessage(), timeout=20000)
     assert job.wait()
-    labels = [window.deblur_tab.model.itemText(i) for i in range(window.deblur_tab.model.count())]
+    labels = [window.deblur_tab.options.model.itemText(i) for i in range(window.deblur_tab.options.model.count())]
     assert "my-seed" in labels
     assert (tmp_path / "data" / "DeblurStudio" / "models" / "my-seed.json").is_file()
 

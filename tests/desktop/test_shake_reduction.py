@@ -48,7 +48,7 @@ def grey(path):
 def built(monkeypatch):
     """Every engine the app builds, as (engine name, ShakeOptions or None); a fresh cache."""
     import core.engines
-    from deblur_desktop.tabs import deblur_jobs
+    from deblur_desktop.tabs.deblur import jobs as deblur_jobs
 
     calls = []
     real = core.engines.make_engine
@@ -82,23 +82,23 @@ def test_a_new_user_gets_auto_and_each_choice_builds_its_engine(qtbot, tiny_mode
     from core.engines import ENGINE_HELP, AutoEngine
     from core.inference import Deblurrer
     from core.shake import ShakeReducer
-    from deblur_desktop.tabs.deblur_jobs import get_deblurrer
-    from deblur_desktop.tabs.deblur_tab import DeblurTab
+    from deblur_desktop.tabs.deblur.jobs import get_deblurrer
+    from deblur_desktop.tabs.deblur.tab import DeblurTab
 
     t = DeblurTab()
     qtbot.addWidget(t)
-    assert t.engine.engine() == "auto" and [t.engine.itemText(i) for i in range(3)] == [
+    assert t.options.engine.engine() == "auto" and [t.options.engine.itemText(i) for i in range(3)] == [
         "Learned model", "Shake reduction", "Auto"]
-    assert "kernel estimate is reliable" in t.engine.toolTip()  # core's ENGINE_HELP
-    assert not t.ensemble.isEnabled() and t.model.isEnabled()  # auto: the model is its fallback
-    t.engine.set_engine("shake")
-    assert not t.model.isEnabled() and not t.ensemble.isEnabled()
-    assert t.engine.toolTip().lower() == ENGINE_HELP["shake"]
-    t.engine.set_engine("learned")
-    assert t.ensemble.isEnabled() and t.model.isEnabled()
-    t.ensemble.setCurrentIndex(t.ensemble.findData(4))
-    t.engine.set_engine("shake")
-    assert t.output_options().ensemble == 1  # the self-ensemble is the learned model's only
+    assert "kernel estimate is reliable" in t.options.engine.toolTip()  # core's ENGINE_HELP
+    assert not t.options.ensemble.isEnabled() and t.options.model.isEnabled()  # auto: the model is its fallback
+    t.options.engine.set_engine("shake")
+    assert not t.options.model.isEnabled() and not t.options.ensemble.isEnabled()
+    assert t.options.engine.toolTip().lower() == ENGINE_HELP["shake"]
+    t.options.engine.set_engine("learned")
+    assert t.options.ensemble.isEnabled() and t.options.model.isEnabled()
+    t.options.ensemble.setCurrentIndex(t.options.ensemble.findData(4))
+    t.options.engine.set_engine("shake")
+    assert t.options.output_options().ensemble == 1  # the self-ensemble is the learned model's only
 
     assert type(get_deblurrer(tiny_model, "cpu", 1, "learned")) is Deblurrer
     assert type(get_deblurrer(None, "cpu", 1, "shake")) is ShakeReducer
@@ -110,17 +110,17 @@ def test_a_new_user_gets_auto_and_each_choice_builds_its_engine(qtbot, tiny_mode
 
 
 def test_shake_batch_writes_a_sharper_photo_and_shows_its_kernel(qtbot, tab, tmp_path, built):
-    from deblur_desktop.tabs.deblur_tab import DeblurTab
+    from deblur_desktop.tabs.deblur.tab import DeblurTab
 
     src = tmp_path / "in" / "shaken.png"
     sharp, blurred = shaken(src)
-    tab.engine.set_engine("shake")
-    assert tab.start_btn.isEnabled() is False  # nothing queued yet
+    tab.options.engine.set_engine("shake")
+    assert tab.batch.start_btn.isEnabled() is False  # nothing queued yet
     with no_gui_thread_work():
         add_and_wait(qtbot, tab, src, rows=1)
-        tab.start_btn.click()
+        tab.batch.start_btn.click()
         qtbot.waitUntil(lambda: tab.job is None, timeout=30_000)
-        qtbot.waitUntil(lambda: tab.compare.labels == ["Original", "Deblurred"], timeout=10_000)
+        qtbot.waitUntil(lambda: tab.preview.compare.labels == ["Original", "Deblurred"], timeout=10_000)
     assert built == [("shake", None)]  # the kernel size and region come from the photo
     out = tmp_path / "in_deblurred" / "shaken.png"
     assert status(tab, "shaken.png")[0] == "done" and out.is_file()
@@ -133,10 +133,10 @@ def test_shake_batch_writes_a_sharper_photo_and_shows_its_kernel(qtbot, tab, tmp
     assert ev is not None and ev.what_ran == "deconvolved" and abs(ev.kernel.sum() - 1) < 1e-6
     ys, xs = np.nonzero(ev.kernel > ev.kernel.max() * 0.2)
     assert np.ptp(xs) >= 4 and np.ptp(ys) <= 2  # it found the horizontal line
-    inset = tab.compare.kernel_inset
+    inset = tab.preview.compare.kernel_inset
     assert inset.isVisible() and inset.text.startswith(f"{ev.kernel.shape[0]} px · confidence ")
     assert inset.text.endswith("deconvolved")
-    assert tab.compare.stack.geometry().contains(inset.geometry())  # in the image's corner
+    assert tab.preview.compare.stack.geometry().contains(inset.geometry())  # in the image's corner
     r, n = inset.kernel_rect(), ev.kernel.shape[0]
     assert inset.image.width() == n and r.width() == r.height() == n * (r.width() // n) >= 120  # whole px each
     img = inset.grab().toImage()  # white kernel on black: the trace's middle is bright, its corner dark
@@ -147,12 +147,12 @@ def test_shake_batch_writes_a_sharper_photo_and_shows_its_kernel(qtbot, tab, tmp
     # the choice is kept for next time
     again = DeblurTab()
     qtbot.addWidget(again)
-    assert again.engine.engine() == "shake"
+    assert again.options.engine.engine() == "shake"
 
     # a learned-model result has no kernel to show
-    tab.engine.set_engine("learned")
-    tab.existing.setCurrentIndex(tab.existing.findData("overwrite"))
-    tab.start_btn.click()
+    tab.options.engine.set_engine("learned")
+    tab.options.existing.setCurrentIndex(tab.options.existing.findData("overwrite"))
+    tab.batch.start_btn.click()
     qtbot.waitUntil(lambda: tab.job is None, timeout=30_000)
     assert tab.last_result.done == 1 and tab.queue.items[0].kernel is None
     qtbot.waitUntil(lambda: not inset.isVisible(), timeout=10_000)
@@ -181,50 +181,50 @@ def test_cancel_in_the_middle_of_a_kernel_estimate(qtbot, tab, tmp_path, monkeyp
     monkeypatch.setattr(shake_engine, "estimate_kernel_steps", slow_steps)
     src = tmp_path / "in" / "shaken.png"
     shaken(src)
-    tab.engine.set_engine("shake")
+    tab.options.engine.set_engine("shake")
     add_and_wait(qtbot, tab, src, rows=1)
-    tab.start_btn.click()
+    tab.batch.start_btn.click()
     # inside the estimate: two steps or more done (the count is the sum of the main and
     # the cross-check estimate's steps, so it may pass 2 without showing it)
     qtbot.waitUntil(lambda: _steps_done(status(tab, "shaken.png")[1]) >= 2, timeout=20_000)
     t0 = time.perf_counter()
-    tab.cancel_btn.click()
-    assert "step" in tab.summary.text()
+    tab.batch.cancel_btn.click()
+    assert "step" in tab.batch.summary.text()
     qtbot.waitUntil(lambda: tab.job is None, timeout=10_000)
     assert time.perf_counter() - t0 < 1.5
     out = tmp_path / "in_deblurred"
     assert not out.exists() or files_under(out) == []  # no result, no temporary file
     assert status(tab, "shaken.png") == ("queued", "cancelled") and tab.queue.items[0].kernel is None
-    assert tab.last_result.cancelled and not tab.compare.kernel_inset.isVisible()
+    assert tab.last_result.cancelled and not tab.preview.compare.kernel_inset.isVisible()
 
 
 def test_a_drawn_blur_region_reruns_the_photo_with_that_region(qtbot, tab, tmp_path, built):
     src = tmp_path / "in" / "shaken.png"
     shaken(src)
-    tab.engine.set_engine("shake")
-    pane = tab.compare.split_pane
+    tab.options.engine.set_engine("shake")
+    pane = tab.preview.compare.split_pane
     with no_gui_thread_work():
         add_and_wait(qtbot, tab, src, rows=1)
-        qtbot.waitUntil(lambda: tab.compare.labels == ["Original"], timeout=10_000)
-        btn = tab.compare.region_btn
+        qtbot.waitUntil(lambda: tab.preview.compare.labels == ["Original"], timeout=10_000)
+        btn = tab.preview.compare.region_btn
         assert btn.isVisible() and btn.isEnabled()
         btn.click()
         assert btn.isChecked()
         drag(pane, (10.2, 20.2), (70.2, 80.2))
         assert tab.job is not None and not btn.isChecked()  # started at once; the tool is off again
         qtbot.waitUntil(lambda: tab.job is None, timeout=30_000)
-        qtbot.waitUntil(lambda: tab.compare.labels == ["Original", "Deblurred"], timeout=10_000)
+        qtbot.waitUntil(lambda: tab.preview.compare.labels == ["Original", "Deblurred"], timeout=10_000)
     assert len(built) == 1 and built[0][0] == "shake"
     x, y, w, h = built[0][1].region
     assert abs(x - 10) <= 1 and abs(y - 20) <= 1 and abs(w - 60) <= 2 and abs(h - 60) <= 2
-    r = tab.compare.state.region  # still drawn over the result
+    r = tab.preview.compare.state.region  # still drawn over the result
     assert (round(r.x()), round(r.y()), round(r.width()), round(r.height())) == (x, y, w, h)
-    assert (tmp_path / "in_deblurred" / "shaken.png").is_file() and tab.compare.kernel_inset.isVisible()
+    assert (tmp_path / "in_deblurred" / "shaken.png").is_file() and tab.preview.compare.kernel_inset.isVisible()
     assert tab.queue.items[0].kernel.what_ran == "deconvolved"
 
     # drawn again on a finished photo: its result is replaced (the output already exists)
     before = (tmp_path / "in_deblurred" / "shaken.png").stat().st_mtime_ns
-    tab.existing.setCurrentIndex(tab.existing.findData("skip"))
+    tab.options.existing.setCurrentIndex(tab.options.existing.findData("skip"))
     btn.click()
     drag(pane, (5, 5), (90, 60))
     qtbot.waitUntil(lambda: tab.job is None, timeout=30_000)
@@ -233,21 +233,21 @@ def test_a_drawn_blur_region_reruns_the_photo_with_that_region(qtbot, tab, tmp_p
     # a click is not a region; the learned model has none to use
     btn.click()
     drag(pane, (30, 30), (32, 31))
-    assert tab.job is None and tab.compare.state.region is None
-    tab.engine.set_engine("learned")
+    assert tab.job is None and tab.preview.compare.state.region is None
+    tab.options.engine.set_engine("learned")
     assert not btn.isEnabled() and not btn.isChecked()
 
 
 def test_try_on_visible_area_with_shake_reduction(qtbot, tab, tmp_path):
     src = tmp_path / "shaken.png"
     shaken(src)
-    tab.engine.set_engine("shake")
-    v = tab.compare
+    tab.options.engine.set_engine("shake")
+    v = tab.preview.compare
     with no_gui_thread_work():
         add_and_wait(qtbot, tab, src, rows=1)
         qtbot.waitUntil(lambda: v.labels == ["Original"], timeout=10_000)
-        assert tab.crop_btn.isEnabled()
-        tab.crop_btn.click()
+        assert tab.preview.crop_btn.isEnabled()
+        tab.preview.crop_btn.click()
         qtbot.waitUntil(lambda: v.labels == ["Original", "Preview: shake reduction"], timeout=20_000)
     assert v.kernel_inset.isVisible() and "deconvolved" in v.kernel_inset.text
     res = v.images[1].convertToFormat(v.images[1].Format.Format_RGB888)
@@ -256,7 +256,7 @@ def test_try_on_visible_area_with_shake_reduction(qtbot, tab, tmp_path):
 
 
 def test_evaluate_view_scores_shake_reduction(qtbot, tmp_path):
-    from deblur_desktop.tabs.dataset_tab import DatasetTab
+    from deblur_desktop.tabs.dataset.tab import DatasetTab
 
     pairs = tmp_path / "pairs"
     for i in range(2):

@@ -29,7 +29,7 @@ def one_torch_thread():
 
 @pytest.fixture
 def tab(qtbot):
-    from deblur_desktop.tabs.train_tab import TrainTab
+    from deblur_desktop.tabs.train.tab import TrainTab
 
     t = TrainTab()
     qtbot.addWidget(t)
@@ -51,8 +51,8 @@ def configure(tab, root, run_dir, epochs=2, **train):
     f.set_value("model.options", {"num_residual_blocks": 1})
     for k, v in dict(epochs=epochs, batch_size=2, log_every=1, device="cpu", samples=2, **train).items():
         f.set_value(f"train.{k}", v)
-    tab.run_edit.setText(str(run_dir))
-    assert tab.validate(), tab.problem.text()
+    tab.setup.run_edit.setText(str(run_dir))
+    assert tab.validate(), tab.setup.problem.text()
 
 
 def records(run_dir, event):
@@ -76,17 +76,17 @@ def test_form_is_generated_from_the_config_and_refuses_bad_values(tab, tmp_path)
     assert cfg.model.options == {"num_residual_blocks": 1} and cfg.loss.pixel_weight == 100.0
 
     f.set_value("data.crop", 32)  # the GAN's discriminator needs 64 px
-    assert not tab.validate() and not tab.start_btn.isEnabled()
-    assert "crop" in tab.problem.text() and "64" in tab.problem.text()
+    assert not tab.validate() and not tab.setup.start_btn.isEnabled()
+    assert "crop" in tab.setup.problem.text() and "64" in tab.setup.problem.text()
     assert "d04040" in f.editors["data.crop"].focus.styleSheet()
     f.set_value("loss.gan", False)  # ...unless the GAN is off
-    assert tab.validate() and tab.start_btn.isEnabled()
+    assert tab.validate() and tab.setup.start_btn.isEnabled()
 
     f.editors["train.lr_g"].widget.setText("fast")
-    assert not tab.validate() and "train.lr_g" in tab.problem.text()
+    assert not tab.validate() and "train.lr_g" in tab.setup.problem.text()
     f.set_value("train.lr_g", 1e-4)
     f.set_value("data.root", str(tmp_path / "missing"))
-    assert not tab.validate() and "is not a folder" in tab.problem.text()
+    assert not tab.validate() and "is not a folder" in tab.setup.problem.text()
     assert not tab.start()
 
     f.set_value("data.root", str(tmp_path))
@@ -106,50 +106,50 @@ def test_tiny_run_fills_curves_samples_status_and_log(qtbot, tab, make_flat, tmp
     timer = QTimer(interval=20)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
     timer.start()
-    assert tab.start() and tab.is_running and not tab.start_btn.isEnabled()
+    assert tab.start() and tab.is_running and not tab.setup.start_btn.isEnabled()
     assert not tab.form.editors["data.root"].widget.isEnabled()  # locked while it runs
     wait_idle(qtbot, tab)
     timer.stop()
-    tab.plots.redraw()
+    tab.monitor.plots.redraw()
 
     steps, vals = records(run, "Step"), records(run, "Validated")
     assert len(steps) == 4 and len(vals) == 2  # 4 training pairs / batch 2 x 2 epochs, log_every 1
-    x, y = tab.plots.curve_data("g_loss")
+    x, y = tab.monitor.plots.curve_data("g_loss")
     assert list(x) == [r["global_step"] for r in steps]
     assert np.allclose(y, [r["g_loss"] for r in steps])
-    assert np.allclose(tab.plots.curve_data("d_loss")[1], [r["d_loss"] for r in steps])
-    assert np.allclose(tab.plots.curve_data("psnr")[1], [r["psnr"] for r in vals])
-    assert np.allclose(tab.plots.curve_data("ssim")[1], [r["ssim"] for r in vals])
-    assert "epoch 2/2 · step 2/2" in tab.status["progress"].text()
-    assert "images/s" in tab.status["speed"].text() and "cpu" in tab.status["device"].text()
+    assert np.allclose(tab.monitor.plots.curve_data("d_loss")[1], [r["d_loss"] for r in steps])
+    assert np.allclose(tab.monitor.plots.curve_data("psnr")[1], [r["psnr"] for r in vals])
+    assert np.allclose(tab.monitor.plots.curve_data("ssim")[1], [r["ssim"] for r in vals])
+    assert "epoch 2/2 · step 2/2" in tab.monitor.status["progress"].text()
+    assert "images/s" in tab.monitor.status["speed"].text() and "cpu" in tab.monitor.status["device"].text()
     best = [r for r in vals if r["is_best"]][-1]["epoch"]
-    assert tab.status["best"].text().startswith(f"epoch {best}")
-    assert len(tab.samples.history) == 2 and len(tab.samples.cells) == 2
-    assert tab.samples.cells[0][1].pixmap() is not None and not tab.samples.cells[0][1].pixmap().isNull()
+    assert tab.monitor.status["best"].text().startswith(f"epoch {best}")
+    assert len(tab.monitor.samples.history) == 2 and len(tab.monitor.samples.cells) == 2
+    assert tab.monitor.samples.cells[0][1].pixmap() is not None and not tab.monitor.samples.cells[0][1].pixmap().isNull()
     log = tab.log_text()
     assert "Epoch [1/2], Step [1/2], D Loss: " in log and "Training completed at epoch 2" in log
     assert log.count("Epoch [2/2] Validation Loss:") == 1
     assert (run / "checkpoints" / "best.pt").is_file() and finished == [str(run)]
-    assert "Training completed" in tab.state.text() and tab.resume_dir is None
+    assert "Training completed" in tab.monitor.state.text() and tab.resume_dir is None
     assert len(ticks) >= 10 and max(np.diff(ticks)) < 5.0
 
-    tab.samples.slider.setValue(0)
-    assert tab.samples.caption.text().startswith("Epoch 1")
+    tab.monitor.samples.slider.setValue(0)
+    assert tab.monitor.samples.caption.text().startswith("Epoch 1")
 
     tab.form.set_value("model.options", {})
     tab.fine_tune_from(str(run / "checkpoints" / "best.pt"))  # its architecture comes along
     assert tab.form.value("train.init_from") == str(run / "checkpoints" / "best.pt")
-    assert tab.form.value("model.options") == {"num_residual_blocks": 1} and "fine-tuned" in tab.mode.text()
+    assert tab.form.value("model.options") == {"num_residual_blocks": 1} and "fine-tuned" in tab.setup.mode.text()
     export = export_safetensors(run / "checkpoints" / "best.pt", tmp_path / "mine.safetensors")
     tab.form.set_value("model.options", {})
     tab.fine_tune_from(str(export))  # an export's header names its architecture too
     assert tab.form.value("train.init_from") == str(export)
-    assert tab.form.value("model.options") == {"num_residual_blocks": 1} and "mine.safetensors" in tab.mode.text()
+    assert tab.form.value("model.options") == {"num_residual_blocks": 1} and "mine.safetensors" in tab.setup.mode.text()
     tab.fine_tune_from(str(run / "checkpoints" / "best.pt"))
     # Starting again into the same folder is refused: it holds a run now
-    assert tab.run_edit.text() == ""
-    tab.run_edit.setText(str(run))
-    assert not tab.validate() and "already holds a run" in tab.problem.text()
+    assert tab.setup.run_edit.text() == ""
+    tab.setup.run_edit.setText(str(run))
+    assert not tab.validate() and "already holds a run" in tab.setup.problem.text()
 
 
 def test_pause_save_stop_then_resume_continues(qtbot, tab, make_flat, tmp_path):
@@ -157,14 +157,14 @@ def test_pause_save_stop_then_resume_continues(qtbot, tab, make_flat, tmp_path):
     run = tmp_path / "run"
     configure(tab, root, run, epochs=2)
     tab.start()
-    qtbot.waitUntil(lambda: len(tab.plots.steps) >= 1, timeout=30_000)
+    qtbot.waitUntil(lambda: len(tab.monitor.plots.steps) >= 1, timeout=30_000)
     tab.toggle_pause()
-    assert tab.pause_btn.text() == "Continue"
-    qtbot.waitUntil(lambda: tab.run.holding, timeout=30_000)  # it holds after its next event
+    assert tab.setup.pause_btn.text() == "Continue"
+    qtbot.waitUntil(lambda: tab.job.holding, timeout=30_000)  # it holds after its next event
     qtbot.wait(50)
-    held = len(tab.plots.steps)
+    held = len(tab.monitor.plots.steps)
     qtbot.wait(1200)
-    assert len(tab.plots.steps) == held and tab.is_running  # nothing trains while paused
+    assert len(tab.monitor.plots.steps) == held and tab.is_running  # nothing trains while paused
 
     tab.save_now()  # paused: runs exactly until the checkpoint is written
     qtbot.waitUntil(lambda: "Saved manual checkpoint" in tab.log_text(), timeout=30_000)
@@ -177,7 +177,7 @@ def test_pause_save_stop_then_resume_continues(qtbot, tab, make_flat, tmp_path):
     assert stopped_at < 8
 
     # The stopped run is offered for resuming; only epochs and device stay editable
-    assert tab.resume_dir == str(run) and tab.start_btn.text() == "Resume"
+    assert tab.resume_dir == str(run) and tab.setup.start_btn.text() == "Resume"
     assert not tab.form.editors["data.crop"].widget.isEnabled()
     assert tab.form.editors["train.epochs"].widget.isEnabled()
     tab.start()
@@ -185,8 +185,8 @@ def test_pause_save_stop_then_resume_continues(qtbot, tab, make_flat, tmp_path):
     assert "Resuming seed" in tab.log_text() and "Training completed at epoch 2" in tab.log_text()
     after = [r["global_step"] for r in records(run, "Step")]
     assert after[-1] == 8 and sorted(set(after)) == list(range(1, 9))  # no step lost, none repeated
-    tab.plots.redraw()
-    assert list(tab.plots.curve_data("g_loss")[0]) == list(range(1, 9))  # one curve across both sessions
+    tab.monitor.plots.redraw()
+    assert list(tab.monitor.plots.curve_data("g_loss")[0]) == list(range(1, 9))  # one curve across both sessions
 
 
 def test_resume_a_run_from_its_folder_loads_its_config_and_curves(qtbot, tab, make_flat, tmp_path):
@@ -199,15 +199,15 @@ def test_resume_a_run_from_its_folder_loads_its_config_and_curves(qtbot, tab, ma
         pass
     tab.new_run()
     assert not tab.resume_run(str(tmp_path))  # no checkpoint there
-    assert "no checkpoints/last.pt" in tab.problem.text()
+    assert "no checkpoints/last.pt" in tab.setup.problem.text()
     assert tab.resume_run(str(run))
     assert tab.form.value("model.options") == {"num_residual_blocks": 1}
-    assert len(tab.plots.steps) == 2 and len(tab.plots.vals) == 1
+    assert len(tab.monitor.plots.steps) == 2 and len(tab.monitor.plots.vals) == 1
     tab.form.set_value("train.epochs", 2)
     tab.start()
     wait_idle(qtbot, tab)
     assert [r["epoch"] for r in records(run, "Validated")] == [1, 2]
-    assert len(tab.plots.vals) == 2
+    assert len(tab.monitor.plots.vals) == 2
 
 
 def test_an_error_in_the_loop_is_a_message_not_a_crash(qtbot, tab, make_flat, tmp_path, monkeypatch):
@@ -222,7 +222,7 @@ def test_an_error_in_the_loop_is_a_message_not_a_crash(qtbot, tab, make_flat, tm
     wait_idle(qtbot, tab)
     assert "CUDA out of memory" in tab.last_error and "smaller batch size" in tab.last_error
     assert tab.error_box.isVisible() and "out of memory" in tab.error_box.text()
-    assert "ERROR: RuntimeError" in tab.log_text() and tab.state.text() == "Training failed"
+    assert "ERROR: RuntimeError" in tab.log_text() and tab.monitor.state.text() == "Training failed"
     tab.error_box.close()
 
     # A folder of sharp photos without synthetic blur: the loop's own DataError
@@ -233,7 +233,7 @@ def test_an_error_in_the_loop_is_a_message_not_a_crash(qtbot, tab, make_flat, tm
     configure(tab, sharp_only, tmp_path / "run2")
     tab.start()
     wait_idle(qtbot, tab)
-    assert "holds only sharp photos" in tab.last_error and tab.start_btn.isEnabled()
+    assert "holds only sharp photos" in tab.last_error and tab.setup.start_btn.isEnabled()
 
 
 def test_closing_the_window_while_training_asks_then_stops_with_a_checkpoint(qtbot, window, make_flat,
@@ -242,7 +242,7 @@ def test_closing_the_window_while_training_asks_then_stops_with_a_checkpoint(qtb
     run = tmp_path / "run"
     configure(tab, make_flat(n=12, size=(64, 80)), run, epochs=3)
     tab.start()
-    qtbot.waitUntil(lambda: len(tab.plots.steps) >= 1, timeout=30_000)
+    qtbot.waitUntil(lambda: len(tab.monitor.plots.steps) >= 1, timeout=30_000)
     answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: answers.pop(0))
     window.close()
@@ -258,9 +258,9 @@ def test_dataset_tab_folder_fills_the_data_field(tab, make_flat):
 
     root = make_flat(n=3)
     tab.set_dataset(discover(root))
-    assert tab.form.value("data.root") == str(root) and tab.from_dataset.isEnabled()
+    assert tab.form.value("data.root") == str(root) and tab.setup.from_dataset.isEnabled()
     tab.form.set_value("data.root", "")
-    tab.from_dataset.click()
+    tab.setup.from_dataset.click()
     assert tab.form.value("data.root") == str(root)
 
 
@@ -310,15 +310,15 @@ def test_run_config_form_round_trips_every_field(tab):
 
 def test_a_finished_runs_model_appears_in_the_deblur_tab(qtbot, window, make_flat, tmp_path, monkeypatch):
     runs = tmp_path / "runs"  # stands in for the user's runs folder
-    monkeypatch.setattr("deblur_desktop.tabs.train_tab.default_runs_dir", lambda: runs)
+    monkeypatch.setattr("deblur_desktop.tabs.train.tab.default_runs_dir", lambda: runs)
     monkeypatch.setattr("core.model_library.default_runs_dir", lambda: runs)
     tab = window.train_tab
     configure(tab, make_flat(n=4, size=(64, 80)), "", epochs=1)
-    assert tab.run_edit.text() == ""  # automatic folder: <runs>/seed-<time>
+    assert tab.setup.run_edit.text() == ""  # automatic folder: <runs>/seed-<time>
     tab.start()
     wait_idle(qtbot, tab)
     (run,) = runs.iterdir()
     assert run.name.startswith("seed-") and (run / "checkpoints" / "best.pt").is_file()
-    labels = [window.deblur_tab.model.itemText(i) for i in range(window.deblur_tab.model.count())]
+    labels = [window.deblur_tab.options.model.itemText(i) for i in range(window.deblur_tab.options.model.count())]
     assert f"run {run.name} (best)" in labels
     assert "The Deblur tab lists its best model" in tab.log_text()

@@ -80,6 +80,59 @@ def test_stop_is_cooperative_and_delivers_the_last_events(qtbot):
     assert got[-1] == "checkpoint saved"
 
 
+def test_pause_holds_between_events_and_stop_ends_a_paused_job(qtbot):
+    """Pause is the worker library's own (superqt); Stop takes a paused job to its end."""
+    got, done = [], []
+    job = workers.start_job(Cooperative(), on_event=got.append, on_done=done.append)
+    qtbot.waitUntil(lambda: len(got) >= 2, timeout=5000)
+    job.pause()
+    assert job.paused
+    qtbot.waitUntil(lambda: job.holding, timeout=5000)
+    qtbot.wait(50)
+    held = len(got)
+    qtbot.wait(200)
+    assert len(got) == held and job.is_running  # nothing happens while paused
+    job.resume()
+    qtbot.waitUntil(lambda: len(got) >= held + 3, timeout=5000)
+    assert not job.paused and not job.holding
+    job.pause()
+    qtbot.waitUntil(lambda: job.holding, timeout=5000)
+    job.stop()
+    assert job.stopping and job.wait(5000)
+    qtbot.waitUntil(lambda: done == ["stopped"], timeout=2000)
+    assert got[-1] == "checkpoint saved"
+
+
+def test_run_until_takes_a_paused_job_to_one_event_then_holds_again(qtbot):
+    got = []
+    job = workers.start_job(Cooperative(), on_event=got.append)
+    qtbot.waitUntil(lambda: len(got) >= 2, timeout=5000)
+    job.pause()
+    qtbot.waitUntil(lambda: job.holding, timeout=5000)
+    qtbot.wait(50)
+    last = got[-1]
+    job.run_until(lambda e: e == last + 3)  # "Save now" while paused: run to the checkpoint
+    qtbot.waitUntil(lambda: got[-1] == last + 3 and job.holding, timeout=5000)
+    qtbot.wait(100)
+    assert got[-1] == last + 3 and job.paused  # held right after it
+    job.stop()
+    assert job.wait(5000)
+
+
+def test_a_pause_undone_before_the_worker_takes_it_is_not_taken(qtbot):
+    got = []
+    job = workers.start_job(Cooperative(), on_event=got.append)
+    qtbot.waitUntil(lambda: len(got) >= 2, timeout=5000)
+    for _ in range(20):  # pause and go on at once, as a double click does
+        job.pause()
+        job.resume()
+    n = len(got)
+    qtbot.waitUntil(lambda: len(got) >= n + 5, timeout=5000)  # still running
+    assert not job.holding
+    job.stop()
+    assert job.wait(5000)
+
+
 def test_abort_drops_results_and_closes_the_generator(qtbot):
     closed, got, done = [], [], []
 

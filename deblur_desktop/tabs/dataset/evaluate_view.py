@@ -1,7 +1,8 @@
 """Evaluate view: score models on the open data set with core.evaluate, in the background.
 
 Models are the blurred input (baseline), every model file found, and shake reduction
-(core.engines: kernel estimation + deconvolution, no model file), all scored alike.
+(core.engines: kernel estimation + deconvolution, no model file), all scored alike
+(the job: `evaluate_jobs.py`; the tables and histogram: `score_widgets.py`).
 Shows the report's table (mean/std/min/max of PSNR and SSIM per model), a PSNR
 histogram, and a sortable per-image table; a click on a row asks the Dataset tab to
 show blurred | result | sharp. Results are saved to a temporary folder while scoring,
@@ -9,111 +10,26 @@ so showing a row never runs the model again. Export writes core's CSV and Markdo
 """
 from __future__ import annotations
 
-import math
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
-                               QListWidget, QListWidgetItem, QProgressBar, QPushButton, QSpinBox, QSplitter,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+                               QProgressBar, QPushButton, QSpinBox, QSplitter, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
 
-from core.evaluate import (INF_CAP_DB, EvalFinished, EvalModel, EvalStarted, Evaluation, ImageScored,
-                           ModelSummary, markdown_summary, saved_image_path, write_csv)
-from core.events import Message
+from core.engines import ENGINE_HELP
+from core.evaluate import EvalModel, Evaluation, markdown_summary, saved_image_path, write_csv
+from core.events import EvalFinished, EvalStarted, ImageScored, Message, ModelSummary
 from core.fileutil import atomic_write_text
-from core.model_files import MODEL_SUFFIXES
 from core.model_library import find_models
 from deblur_desktop import workers
+from deblur_desktop.appearance import error_html
+from deblur_desktop.file_filters import MODEL_FILTER
 from deblur_desktop.settings import settings
-
-COLORS = ["#e0a030", "#3d7bd9", "#40b060", "#d04040", "#9a60d0", "#40b0b0"]
-
-
-@dataclass(frozen=True)
-class EngineChoice:
-    """A model-free engine to score (core.engines.make_engine(engine)), built in the job."""
-    engine: str
-    label: str
-
-
-SHAKE = EngineChoice("shake", "shake reduction")
-
-
-class EvalRun:
-    """The job: loads the chosen models and runs core's Evaluation (worker thread)."""
-
-    def __init__(self, data: str, choices: list, shift: int, y_channel: bool, save_dir: Path,
-                 limit: int | None = None):
-        self.data, self.choices, self.limit = data, choices, limit
-        self.shift, self.y_channel, self.save_dir = shift, y_channel, save_dir
-        self.ev: Evaluation | None = None
-        self._stop = False
-
-    def request_stop(self) -> None:
-        self._stop = True
-        if self.ev is not None:
-            self.ev.request_stop()
-
-    def _model(self, choice) -> EvalModel:
-        if isinstance(choice, EvalModel):
-            return choice
-        if isinstance(choice, EngineChoice):
-            from core.engines import make_engine
-
-            return EvalModel(choice.label, make_engine(choice.engine).deblur, f"engine {choice.engine}")
-        label, path = choice
-        from core.inference import Deblurrer  # late: torch start-up stays off the GUI thread
-
-        return EvalModel(label, Deblurrer.from_file(path).deblur, str(path))
-
-    def __iter__(self):
-        models = []
-        for choice in self.choices:
-            if self._stop:
-                return None
-            if isinstance(choice, tuple):
-                yield Message("info", f"Loading {choice[0]} from {choice[1]} …")
-            models.append(self._model(choice))
-        ev = Evaluation(self.data, models, shift=self.shift, y_channel=self.y_channel,
-                        limit=self.limit, save_images=self.save_dir)
-        self.ev = ev
-        if self._stop:
-            ev.request_stop()
-        yield from ev
-        return ev
-
-
-class NumItem(QTableWidgetItem):
-    """A number shown formatted but sorted by value (+inf PSNR sorts last)."""
-
-    def __init__(self, value: float | None, fmt: str):
-        text = "" if value is None else ("inf" if math.isinf(value) else format(value, fmt))
-        super().__init__(text)
-        self.value = -math.inf if value is None else value
-        self.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-
-    def __lt__(self, other) -> bool:
-        return self.value < getattr(other, "value", -math.inf)
-
-
-def _table(headers: list[str], stretch: int) -> QTableWidget:
-    t = QTableWidget(0, len(headers))
-    t.setHorizontalHeaderLabels(headers)
-    t.verticalHeader().setVisible(False)
-    t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 8)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    t.setAlternatingRowColors(True)
-    head = t.horizontalHeader()
-    head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    head.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)  # the name column takes the slack
-    return t
+from deblur_desktop.tabs.dataset.evaluate_jobs import SHAKE, EvalRun
+from deblur_desktop.tabs.dataset.score_widgets import NumItem, PsnrHistogram, score_table
 
 
 class EvaluateView(QWidget):
@@ -161,16 +77,13 @@ class EvaluateView(QWidget):
         self.status = QLabel("Open a data set with blurred/sharp pairs, tick models, then Evaluate.")
         self.status.setWordWrap(True)
 
-        self.summary = _table(["Model", "Metric", "Mean", "Std", "Min", "Max"], stretch=0)
-        self.hist = pg.PlotWidget()
-        self.hist.setBackground(None)
-        self.legend = self.hist.addLegend(offset=(-10, 10))
+        self.summary = score_table(["Model", "Metric", "Mean", "Std", "Min", "Max"], stretch=0)
+        self.hist = PsnrHistogram()
         self._style_hist()
         # redraw the histogram at most twice a second while scores stream in
         self._hist_dirty = False
         self._hist_timer = QTimer(self, interval=500, timeout=self._redraw_if_dirty)
-        self.hist.setMinimumHeight(120)
-        self.per_image = _table(["Model", "Image", "PSNR", "SSIM"], stretch=1)
+        self.per_image = score_table(["Model", "Image", "PSNR", "SSIM"], stretch=1)
         self.per_image.setSortingEnabled(True)
         self.csv_btn = QPushButton("Export CSV…")
         self.md_btn = QPushButton("Export Markdown…")
@@ -227,8 +140,6 @@ class EvaluateView(QWidget):
                        "The blurred image scored against the sharp one: what every model must beat")
         for label, path in find_models():
             self._add_item(label, (label, path), ticked.get(label, label == "default model"), str(path))
-        from core.engines import ENGINE_HELP
-
         help_ = ENGINE_HELP[SHAKE.engine]
         self._add_item(SHAKE.label, SHAKE, ticked.get(SHAKE.label, False), help_[:1].upper() + help_[1:])
         for label, choice, checked in kept:
@@ -243,8 +154,7 @@ class EvaluateView(QWidget):
 
     def choose_model_file(self) -> None:
         start = settings().value("evaluate/last_model_folder", "", str)
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a model file", start,
-                                              f"Models ({' '.join('*' + x for x in MODEL_SUFFIXES)});;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a model file", start, MODEL_FILTER)
         if path:
             settings().setValue("evaluate/last_model_folder", str(Path(path).parent))
             self.add_model(Path(path).name, Path(path))
@@ -294,7 +204,7 @@ class EvaluateView(QWidget):
         self._done_images = 0
         self.summary.setRowCount(0)
         self.per_image.setRowCount(0)
-        self.hist.clear()
+        self.hist.draw({})
         if self.save_dir is not None:  # thousands of PNGs for GoPro: delete them off the GUI thread
             workers.start_call(shutil.rmtree, self.save_dir, ignore_errors=True, name="delete results")
             self.save_dir = None
@@ -347,13 +257,7 @@ class EvaluateView(QWidget):
                 t.setItem(i, c, NumItem(v, fmt))
 
     def _style_hist(self) -> None:
-        fg = self.palette().color(self.foregroundRole())  # readable in light and dark palettes
-        for side, text in (("bottom", "PSNR (dB)"), ("left", "images")):
-            ax = self.hist.getAxis(side)
-            ax.setPen(fg)
-            ax.setTextPen(fg)
-            ax.setLabel(text, color=fg.name())
-        self.legend.setLabelTextColor(fg)
+        self.hist.restyle(self.palette().color(self.foregroundRole()))  # readable in light and dark palettes
 
     def changeEvent(self, e) -> None:
         super().changeEvent(e)
@@ -367,26 +271,14 @@ class EvaluateView(QWidget):
 
     def _draw_hist(self) -> None:
         self._hist_dirty = False
-        self.hist.clear()
-        vals = {m: np.minimum(v, INF_CAP_DB) for m, v in self.psnrs.items() if v}
-        if not vals:
-            return
-        allv = np.concatenate(list(vals.values()))
-        bins = np.histogram_bin_edges(allv, bins=min(30, max(5, len(allv) // 3)))
-        for i, (m, v) in enumerate(vals.items()):
-            counts, _ = np.histogram(v, bins=bins)
-            col = pg.mkColor(COLORS[i % len(COLORS)])
-            fill = pg.mkColor(col)
-            fill.setAlpha(90)
-            self.hist.plot(bins, counts, stepMode="center", fillLevel=0, brush=fill,
-                           pen=pg.mkPen(col, width=2), name=m)
+        self.hist.draw(self.psnrs)
 
     def _done(self, ev) -> None:
         self.ev = ev
         self._draw_hist()
 
     def _failed(self, exc: BaseException) -> None:
-        self.status.setText(f"<span style='color:#d04040'>Evaluation failed: {exc}</span>")
+        self.status.setText(error_html(f"Evaluation failed: {exc}"))
 
     def _finished(self) -> None:
         self.job = None

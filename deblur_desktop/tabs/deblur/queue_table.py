@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QStyledItemDelegate, QTableWidget,
                                QTableWidgetItem)
 
-from deblur_desktop.tabs.deblur_jobs import QueueItem
+from deblur_desktop.tabs.deblur.jobs import QueueItem
 
 THUMB = 40
 STATUS_COLORS = {"done": "#40a060", "failed": "#d04040", "skipped": "#8c8c8c", "running": "#3d7bd9"}

@@ -3,6 +3,8 @@ batch through core's `deblur_paths` with the chosen engine (core.engines: learne
 shake reduction or auto), deblur a crop for a preview, load comparisons.
 
 Nothing here touches a widget; the tab runs these with `workers.start_job/start_call`.
+`QueueItem` (one file of the queue) and `OutputOptions` (where and how results are
+written) are the data the tab, its queue table and these jobs share.
 """
 from __future__ import annotations
 
@@ -162,8 +164,9 @@ def model_info(path: str | Path) -> str:
 # ---- the batch -----------------------------------------------------------------------
 class BatchRun:
     """Deblur `items` with core's `deblur_paths`, one call per output folder (that is how
-    outputs keep the folder structure), then one summing `BatchFinished`. Cancel stops
-    between tiles; nothing half-written stays behind (core writes atomically)."""
+    outputs keep the folder structure), then one summing `BatchFinished`. A stop (the
+    tab's Cancel) ends it between tiles; nothing half-written stays behind (core writes
+    atomically)."""
 
     def __init__(self, items: list[QueueItem], model: str | Path | None, device: str, opts: OutputOptions,
                  engine: str = "learned", shake=None):
@@ -171,7 +174,7 @@ class BatchRun:
         self.engine, self.shake = engine, shake  # shake: core.shake.ShakeOptions or None
         self._stop = threading.Event()
 
-    def cancel(self) -> None:
+    def request_stop(self) -> None:
         self._stop.set()
 
     def __iter__(self):

@@ -2,7 +2,8 @@
 
 Left: the tree (splits, scenes, counts, sizes) and the problems core found. Middle:
 thumbnails of the selected split or scene. Right: the pair viewer and the Evaluate
-view. Folder scans, thumbnails, pair loading and scoring all run on worker threads.
+view (`evaluate_view.py`). Folder scans, thumbnails, pair loading (`jobs.py`) and scoring
+all run on worker threads.
 A folder that is no data set (missing, empty, no images) clears what was shown, says
 what it holds and which layouts are accepted, and stays out of Recent; a folder that
 only holds paired sets below it offers to open them (NestedSetsBar).
@@ -10,68 +11,28 @@ only holds paired sets below it offers to open them (NestedSetsBar).
 from __future__ import annotations
 
 import html
-import zlib
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QPushButton,
-                               QSplitter, QTabWidget, QVBoxLayout, QWidget, QFileDialog)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QListWidget, QPushButton,
+                               QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
-from core.data.imageio import read_rgb, to_uint8
 from core.data.pairs import ImagePair, PairSet, discover
-from core.metrics import psnr, ssim
 from deblur_desktop import workers
+from deblur_desktop.appearance import error_html
 from deblur_desktop.settings import DATASET_LAST_FOLDER, forget_dataset, recent_datasets, remember_dataset, settings
-from deblur_desktop.tabs.evaluate_view import EvaluateView
+from deblur_desktop.tabs.dataset.evaluate_view import EvaluateView
+from deblur_desktop.tabs.dataset.jobs import load_pair, load_result
 from deblur_desktop.widgets.compare_view import CompareView
 from deblur_desktop.widgets.dataset_tree import DatasetTree
+from deblur_desktop.widgets.drop_zone import local_paths
 from deblur_desktop.widgets.nested_sets_bar import NestedSetsBar
 from deblur_desktop.widgets.thumbnail_grid import ThumbnailGrid
 
-RED = "#d04040"
-
-
-def synth_preview(sharp: np.ndarray, seed: int) -> np.ndarray:
-    """Synthetic camera-shake blur of a float HxWx3 image, as training would make it."""
-    import torch  # late: keeps importing the tab light; this runs on a worker thread
-
-    from core.data import synth
-
-    rng = np.random.default_rng(seed)
-    x = torch.from_numpy(np.ascontiguousarray(sharp.transpose(2, 0, 1)))
-    # sharp_prob=0: training keeps a few pairs unblurred, a preview should always show blur
-    blurred, _kernel = synth.make_pair(x, rng, synth.SynthOptions(sharp_prob=0.0))
-    return blurred.numpy().transpose(1, 2, 0)
-
-
-def load_pair(pair: ImagePair) -> dict:
-    """Worker thread: both images as uint8 plus PSNR/SSIM of blurred vs sharp. Sharp-only
-    data gets a synthetic blur, seeded by the file name so a photo always shows the same."""
-    sharp = read_rgb(pair.sharp)
-    synthetic = pair.blur is None
-    blur = synth_preview(sharp, zlib.crc32(pair.sharp.name.encode())) if synthetic else read_rgb(pair.blur)
-    b, s = to_uint8(blur), to_uint8(sharp)
-    out = {"pair": pair, "sharp": s, "blur": b, "synthetic": synthetic}
-    if b.shape == s.shape:
-        out["psnr"], out["ssim"] = psnr(b, s), ssim(b, s)
-    return out
-
-
-def load_result(pair: ImagePair, model: str, result_path: Path | None) -> dict:
-    """Worker thread: blurred, the saved result (the blurred itself for the baseline), sharp."""
-    b, s = to_uint8(read_rgb(pair.blur)), to_uint8(read_rgb(pair.sharp))
-    r = b if result_path is None else to_uint8(read_rgb(result_path))
-    return {"pair": pair, "model": model, "blur": b, "result": r, "sharp": s,
-            "psnr": psnr(r, s), "ssim": ssim(r, s), "psnr_blur": psnr(b, s), "ssim_blur": ssim(b, s)}
-
 
 def _local_dir(mime) -> str | None:
-    for url in mime.urls() if mime.hasUrls() else []:
-        p = Path(url.toLocalFile())
-        if url.isLocalFile() and p.is_dir():
-            return str(p)
-    return None
+    """The first folder in a drag's data (a data set is a folder)."""
+    return next((str(Path(p)) for p in local_paths(mime) if Path(p).is_dir()), None)
 
 
 class DatasetTab(QWidget):
@@ -221,7 +182,7 @@ class DatasetTab(QWidget):
             self._pair_job.abort()  # a pair of the old folder must not appear after this
             self._pair_job = None
         self._forget(folder)
-        self.summary.setText(f"<span style='color:{RED}'>{html.escape(message)}</span>")
+        self.summary.setText(error_html(html.escape(message)))
         self.summary.setToolTip(message)
         self.tree.clear()
         self.grid.set_pairs([])
@@ -265,7 +226,7 @@ class DatasetTab(QWidget):
     def _pair_failed(self, exc: BaseException) -> None:
         self._pair_job = None
         self.viewer.clear()
-        self.pair_info.setText(f"<span style='color:#d04040'>Cannot show this pair: {exc}</span>")
+        self.pair_info.setText(error_html(f"Cannot show this pair: {exc}"))
 
     # ---- evaluation results -----------------------------------------------------
     def show_result(self, model: str, image: str) -> None:
