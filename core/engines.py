@@ -106,7 +106,7 @@ def make_engine(engine: str = "learned", model: str | Path | None = None, device
 
     def load_learned():
         if backend == "onnxruntime":
-            from core.onnx_export import onnx_deblurrer
+            from core.onnx_export import onnx_deblurrer  # late: onnxruntime only when asked for
             return onnx_deblurrer(model)
         from core.inference import Deblurrer, resolve_model  # torch: only when a model runs
         d = Deblurrer.from_file(resolve_model(model), device=device, precision=precision)
@@ -133,7 +133,7 @@ def load_refiner(refiner: str | Path | bool | None, device: str = "auto", precis
         if not path.is_file():  # a build without it deconvolves only
             return None
     else:
-        from core.inference import resolve_model
+        from core.inference import resolve_model  # torch: as above
         path = resolve_model(refiner)
     return Refiner.from_file(path, device=device, precision=precision)
 

@@ -14,6 +14,7 @@ onnxscript too; both gave the same numbers (max |diff| 6e-8).
 """
 from __future__ import annotations
 
+import hashlib
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,10 @@ from torch import nn
 
 from core.config import RunConfig
 from core.fileutil import atomic_path
+from core.inference import Deblurrer, resolve_model
+from core.model_files import load_model
 from core.models import ModelSpec, count_parameters, get_spec, run_generator
+from core.paths import user_data_dir
 
 FORMAT = "deblur-studio-onnx"
 CHECK_SHAPE = (1, 3, 67, 91)  # odd sizes on purpose: padding to the size multiple is exercised
@@ -64,7 +68,7 @@ class ExportReport:
 
 def _require_onnx():
     try:
-        import onnx
+        import onnx  # late (and onnxruntime below): the optional onnx extra
     except ImportError:
         raise ExportError("ONNX export needs the onnx package: pip install 'deblur-studio[onnx]' "
                           "(or pip install onnx onnxruntime)") from None
@@ -135,9 +139,6 @@ def _compare(graph: nn.Module, onnx_path: Path, example: torch.Tensor,
 def export_onnx(model: str | Path | None, out: str | Path, *, check: bool = True) -> ExportReport:
     """A model name, file (.safetensors export or training checkpoint) or None (the
     shipped default) -> an ONNX file at `out`."""
-    from core.inference import resolve_model
-    from core.model_files import load_model
-
     path = resolve_model(model)
     g, cfg = load_model(path)
     return export_generator(g, cfg, out, check=check)
@@ -180,13 +181,6 @@ class OnnxGenerator(nn.Module):
 def onnx_deblurrer(model: str | Path | None, cache_dir: str | Path | None = None, **kwargs):
     """A Deblurrer (CPU) whose network runs in onnxruntime. The model is exported once and
     checked against PyTorch; the .onnx is cached by the model file's path, size and time."""
-    import hashlib
-
-    from core.inference import Deblurrer, resolve_model
-
-    from core.model_files import load_model
-    from core.paths import user_data_dir
-
     path = resolve_model(model)
     g, cfg = load_model(path)
     if cfg.model.name.startswith("published:"):

@@ -19,7 +19,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.onnx_export import export_onnx
+    from core.onnx_export import export_onnx  # late: torch and onnx; --help stays fast
 
     print(export_onnx(args.model, args.output, check=not args.no_check), flush=True)
     return 0

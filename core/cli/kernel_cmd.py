@@ -4,7 +4,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
+
 from core.cli.shake_args import add_shake_options, shake_options
+from core.data.imageio import read_rgb, write_image
+from core.fileutil import atomic_save
+from core.shake import ShakeReducer
 
 
 def add_parser(sub) -> None:
@@ -22,17 +27,11 @@ def add_parser(sub) -> None:
 
 def kernel_image(kernel):
     """The kernel as uint8, scaled so its peak is white."""
-    import numpy as np
     k = np.asarray(kernel, np.float64)
     return np.round(255 * k / max(k.max(), 1e-12)).astype(np.uint8)
 
 
 def run(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from core.data.imageio import read_rgb, write_image
-    from core.shake import ShakeReducer
-
     engine = ShakeReducer(shake_options(args))
     rgb = read_rgb(args.photo)
     report = engine.estimate(rgb)
@@ -40,8 +39,6 @@ def run(args: argparse.Namespace) -> int:
     img = kernel_image(report.kernel).astype(np.float32) / 255
     write_image(out, np.repeat(img[..., None], 3, axis=2))
     if args.npy:
-        from core.fileutil import atomic_save
-        
         def save(tmp):
             with open(tmp, "wb") as f:
                 np.save(f, report.kernel)

@@ -3,8 +3,15 @@ so only the photos that need it get deblurred; bursts show which shot to keep.""
 from __future__ import annotations
 
 import argparse
+import csv
+import json
+import shutil
 import sys
 from pathlib import Path
+
+from core.cli.common import CliError
+from core.events import BurstFound, FileFailed, PhotoScored, ScanFinished, ScanStarted
+from core.triage import THRESHOLD, scan
 
 ACTION_KEEP, ACTION_DEBLUR, ACTION_DROP = "keep", "deblur", "drop"
 
@@ -35,10 +42,6 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.cli.common import CliError
-    from core.events import BurstFound, FileFailed, PhotoScored, ScanFinished, ScanStarted
-    from core.triage import THRESHOLD, scan
-
     for f in args.folders:
         if not f.exists():
             raise CliError(f"{f}: no such folder or file")
@@ -50,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     bar = None
     for ev in scan(args.folders, threshold=threshold, bursts=args.bursts, kernel=args.kernel):
         if isinstance(ev, ScanStarted) and not args.quiet:
-            from tqdm import tqdm
+            from tqdm import tqdm  # late: only with a progress bar, as in `deblur run`
             bar = tqdm(total=ev.total, unit="photo", file=sys.stderr, leave=False, dynamic_ncols=True)
         elif isinstance(ev, PhotoScored):
             scored.append(ev)
@@ -120,7 +123,6 @@ def print_table(rows: list[dict], bursts) -> None:
 
 
 def print_csv(rows: list[dict]) -> None:
-    import csv
     w = csv.writer(sys.stdout)
     w.writerow(["path", "score", "blur_px", "action", "burst", "sharpest_in_burst"])
     for r in rows:
@@ -129,7 +131,6 @@ def print_csv(rows: list[dict]) -> None:
 
 
 def print_json(rows: list[dict], bursts, failed) -> None:
-    import json
     print(json.dumps({"photos": rows,
                       "bursts": [{"paths": b.paths, "sharpest": b.sharpest} for b in bursts],
                       "failed": [{"path": f.path, "reason": f.reason} for f in failed]}, indent=1))
@@ -138,7 +139,6 @@ def print_json(rows: list[dict], bursts, failed) -> None:
 def move_blurred(paths: list[str], roots: list[Path], dest: Path) -> None:
     """Move each file to DEST/<its path below the root it was found under>, never
     overwriting (a name taken gets ' (2)', ' (3)'...)."""
-    import shutil
     dest.mkdir(parents=True, exist_ok=True)
     for p in map(Path, paths):
         rel = Path(p.name)

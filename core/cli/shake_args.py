@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import argparse
 
+from core.cli.common import CliError
 from core.engines import ENGINE_HELP, ENGINES
+from core.shake import ShakeOptions
 
 __all__ = ["ENGINES", "ENGINE_HELP", "add_shake_options", "shake_options", "parse_region", "refiner_choice"]
 
@@ -40,12 +42,9 @@ def parse_region(text: str) -> tuple[int, int, int, int]:
 
 
 def shake_options(args: argparse.Namespace):
-    from core.shake import ShakeOptions
     if args.kernel_size is not None and not 3 <= args.kernel_size <= 1001:
-        from core.cli.common import CliError
         raise CliError(f"--kernel-size must be between 3 and 1001 px (got {args.kernel_size})")
     if not 0.05 <= args.strength <= 20:
-        from core.cli.common import CliError
         raise CliError(f"--strength must be between 0.05 and 20 (got {args.strength})")
     return ShakeOptions(kernel_size=args.kernel_size, region=args.region, strength=args.strength,
                         linear=args.linear)
@@ -54,6 +53,5 @@ def shake_options(args: argparse.Namespace):
 def refiner_choice(args: argparse.Namespace):
     """make_engine's `refiner`: False (--no-refine), a model (--refiner) or True (shipped)."""
     if args.no_refine and args.refiner:
-        from core.cli.common import CliError
         raise CliError("--no-refine and --refiner exclude each other")
     return False if args.no_refine else (args.refiner or True)

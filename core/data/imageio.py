@@ -24,7 +24,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError, features
 
 from core.data import rawio
 from core.data.exif import orient, orientation, orientation_and_exif
@@ -44,7 +44,7 @@ warnings.simplefilter("error", Image.DecompressionBombWarning)
 def heif_support(path: Path | None = None) -> None:
     """Register pillow-heif's opener/saver with Pillow, once; a clear error without it."""
     try:
-        import pillow_heif
+        import pillow_heif  # late: optional, and only when a HEIC/HEIF file comes
     except ImportError:
         raise _missing(path, "HEIC/HEIF", "pillow-heif") from None
     if "HEIF" not in Image.OPEN:
@@ -52,7 +52,6 @@ def heif_support(path: Path | None = None) -> None:
 
 
 def avif_support(path: Path | None = None) -> None:
-    from PIL import features
     if not features.check("avif"):
         raise _missing(path, "AVIF", "Pillow>=11.3 built with AVIF (or pillow-avif-plugin)")
 

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 def _rawpy(path: Path):
     try:
-        import rawpy
+        import rawpy  # late: optional, and only when a RAW file comes
     except ImportError:
         raise ImageReadError(path, "camera RAW images need the rawpy package: pip install rawpy") from None
     return rawpy

@@ -16,7 +16,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, TiffImagePlugin
 
 from core.data.exif import EXIF_ERRORS
 
@@ -47,7 +47,7 @@ def read_png16(im: Image.Image, path: Path):
 
 
 def read_tiff16(path: Path):
-    import tifffile
+    import tifffile  # late (here and below): ~0.1 s, and only 16-bit TIFFs need it
 
     a = tifffile.imread(path)
     if a.ndim == 3 and a.shape[0] in (3, 4) and a.shape[2] not in (3, 4):
@@ -102,7 +102,6 @@ def _exif_parts(exif: bytes | None) -> tuple[dict, dict]:
 
 def _append_sub_ifds(tmp: Path, subs: dict) -> None:
     import tifffile
-    from PIL import TiffImagePlugin
 
     with tifffile.TiffFile(tmp) as tf:
         where = {t: tf.pages[0].tags[t - 1].valueoffset for t in subs}

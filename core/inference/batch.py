@@ -92,6 +92,7 @@ def deblur_paths(inputs: Iterable[str | Path], out_dir: str | Path, deblurrer: "
     items = collect(inputs, recursive)
     cancel = cancel or (lambda: False)
     if deblurrer is None:
+        # late: torch loads only when a learned model runs (see TYPE_CHECKING above)
         from core.inference.deblur import Deblurrer
         from core.inference.loading import resolve_model
         deblurrer = Deblurrer.from_file(resolve_model(model), device=device)

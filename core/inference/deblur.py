@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from core.config import RunConfig
 from core.device import describe_device, pick_device
@@ -91,8 +92,6 @@ def available_memory(device: torch.device) -> int:
 def fuse_batchnorm(module: nn.Module) -> int:
     """Fold each eval-mode BatchNorm that directly follows a conv in an nn.Sequential
     into that conv's weights (same function, one memory pass fewer). Returns the count."""
-    from torch.nn.utils.fusion import fuse_conv_bn_eval
-
     fused = 0
     for seq in [m for m in module.modules() if isinstance(m, nn.Sequential)]:
         for i in range(len(seq) - 1):

@@ -93,7 +93,7 @@ def read_state_dict(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str
 
 def _spandrel(path: Path):
     try:
-        import spandrel
+        import spandrel  # late: the optional published-models extra, only for a foreign file
     except ImportError as e:
         raise ImportRefused(path, f"this is not a Deblur Studio model; to use a published model, "
                                   f"{EXTRA_HINT} ({e})") from None
@@ -112,7 +112,7 @@ def _install_extra_arches() -> None:
         return
     _extra_done = True
     try:
-        import spandrel_extra_arches
+        import spandrel_extra_arches  # late: optional, as above
     except ImportError:
         return
     spandrel_extra_arches.install(ignore_duplicates=True)

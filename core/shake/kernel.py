@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from PIL import Image
 from scipy import ndimage
 
 from core.shake.steps import drive
@@ -231,7 +232,6 @@ def _fit(a: np.ndarray, n: int) -> np.ndarray:
 def resize_image(img: np.ndarray, scale: float) -> np.ndarray:
     if abs(scale - 1) < 1e-6:
         return img
-    from PIL import Image
     h, w = img.shape
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     return np.asarray(Image.fromarray(img.astype(np.float32), mode="F").resize(size, Image.BICUBIC), np.float64)

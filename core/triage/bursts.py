@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+from PIL import Image
 
 MAX_GAP_S = 2.0
 MAX_BITS = 10
@@ -29,8 +30,7 @@ class Shot:
 
 def perceptual_hash(grey: np.ndarray) -> str:
     """64-bit dHash of a grey [0, 1] image, as 16 hex digits."""
-    import imagehash
-    from PIL import Image
+    import imagehash  # late: optional; without it a scan scores photos but finds no bursts
 
     im = Image.fromarray((np.clip(grey, 0, 1) * 255 + 0.5).astype(np.uint8))
     return str(imagehash.dhash(im, hash_size=8))

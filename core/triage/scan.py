@@ -7,11 +7,11 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from core.data.imageio import ImageReadError, is_image_path
-from core.events import Event, FileFailed
+from core.data.imageio import ImageReadError, is_image_path, read_rgb
+from core.events import BurstFound, Event, FileFailed, PhotoScored, ScanFinished, ScanStarted
+from core.shake import ShakeReducer
 from core.triage.bursts import Shot, group_bursts, perceptual_hash
 from core.triage.decode import decode
-from core.events import BurstFound, PhotoScored, ScanFinished, ScanStarted
 from core.triage.score import THRESHOLD, measure
 
 
@@ -75,9 +75,6 @@ def _hash(grey) -> str | None:
 
 
 def _kernel_extent(path: Path) -> float:
-    from core.data.imageio import read_rgb
-    from core.shake import ShakeReducer
-
     return float(ShakeReducer().estimate(read_rgb(path)).extent_px)
 
 
