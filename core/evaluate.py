@@ -36,13 +36,11 @@ import numpy as np
 
 from core.data.imageio import ImageReadError, read_rgb, to_uint8, write_image
 from core.data.pairs import DataError, ImagePair, PairSet, discover
-# The events and records live in core.events and core.scores; the app's Evaluate view
-# (deblur_desktop/tabs) still imports INF_CAP_DB and the events from here.
 from core.events import EvalFinished, EvalStarted, Event, ImageScored, Message, ModelSummary
 from core.fileutil import atomic_write_text
 from core.inference.tiling import Cancelled
 from core.metrics import score
-from core.scores import INF_CAP_DB, Row, Stats, format_table  # noqa: F401 - re-exported
+from core.scores import Row, Stats
 
 ImageFn = Callable[[np.ndarray], np.ndarray]
 

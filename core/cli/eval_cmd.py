@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from core.cli.common import CliError, stop_on_first_ctrl_c
+from core.events import ImageScored
 from core.fileutil import atomic_write_text
 from core.cli.shake_args import ENGINES, add_shake_options, refiner_choice, shake_options
 from core.paths import user_data_dir
@@ -69,7 +70,7 @@ def load_models(names: list[str], device: str | None, backend: str = "torch", en
 
 def run(args: argparse.Namespace) -> int:
     # late: evaluation loads torch; --help stays fast
-    from core.evaluate import EvalModel, Evaluation, ImageScored, markdown_summary, write_csv
+    from core.evaluate import EvalModel, Evaluation, markdown_summary, write_csv
 
     if args.no_model and args.model:
         raise CliError("--no-model and --model exclude each other")
