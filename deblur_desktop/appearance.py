@@ -42,6 +42,9 @@ def _dark_palette() -> QPalette:
 
 
 def apply_palette(app: QApplication, scheme: Qt.ColorScheme | None = None) -> None:
-    """Fusion everywhere (same look on every OS), light or dark as the system says."""
+    """Fusion everywhere (same look on every OS), light or dark as the system says.
+    make_app calls it again when the system switches; widgets that paint with their own
+    colours (the pyqtgraph plots) restyle on QEvent.PaletteChange, and no widget takes a
+    style sheet for looks a palette or font can give (a style sheet freezes its palette)."""
     scheme = QGuiApplication.styleHints().colorScheme() if scheme is None else scheme
     app.setPalette(_dark_palette() if scheme == Qt.ColorScheme.Dark else app.style().standardPalette())

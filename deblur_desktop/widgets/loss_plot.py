@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSlider,
                                QVBoxLayout, QWidget)
 
@@ -78,20 +78,14 @@ class LossPlot(QWidget):
         bar.addWidget(self.csv_btn)
 
         self.view = pg.GraphicsLayoutWidget()
-        self.view.setBackground(self.palette().base().color())
-        fg = self.palette().text().color()
         self.plots: dict[str, pg.PlotItem] = {}
         self.raw: dict[str, pg.PlotDataItem] = {}
         self.smoothed: dict[str, pg.PlotDataItem] = {}
         self.markers: dict[str, pg.ScatterPlotItem] = {}
         for i, (key, title, per, _, colour) in enumerate(PLOTS):
             p = self.view.addPlot(row=i // 3, col=i % 3, title=title)
-            p.titleLabel.setText(title, color=fg, size="9pt")
             p.showGrid(x=True, y=True, alpha=0.25)
             p.setLabel("bottom", "step" if per == "step" else "epoch")
-            for ax in ("left", "bottom"):
-                p.getAxis(ax).setTextPen(fg)
-                p.getAxis(ax).setPen(fg)
             p.setDownsampling(auto=True, mode="peak")
             p.setClipToView(True)
             faint = pg.mkColor(colour)
@@ -102,9 +96,10 @@ class LossPlot(QWidget):
             else:
                 self.raw[key] = p.plot(pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=6,
                                        symbolBrush=colour, symbolPen=None, connect="finite")
-            self.markers[key] = pg.ScatterPlotItem(size=9, pen=pg.mkPen(fg), brush=None)
+            self.markers[key] = pg.ScatterPlotItem(size=9, brush=None)
             p.addItem(self.markers[key])
             self.plots[key] = p
+        self.restyle()
         for key in ("d_loss", "lr"):
             self.plots[key].setXLink(self.plots["g_loss"])
         for key in ("psnr", "ssim"):
@@ -125,6 +120,25 @@ class LossPlot(QWidget):
         self.csv_btn.clicked.connect(self._ask_csv)
         self.view.scene().sigMouseMoved.connect(self._mouse_moved)
         self._settings_changed()
+
+    # ---- look ---------------------------------------------------------------------
+    def restyle(self) -> None:
+        """Background, titles, axes, grid and hover markers in the current palette's colours
+        (pyqtgraph draws its own, so a light <-> dark switch has to be passed on)."""
+        self.view.setBackground(self.palette().base().color())
+        fg = self.palette().text().color()
+        for key, title, *_ in PLOTS:
+            p = self.plots[key]
+            p.titleLabel.setText(title, color=fg, size="9pt")
+            for ax in ("left", "bottom"):
+                p.getAxis(ax).setTextPen(fg)
+                p.getAxis(ax).setPen(fg)
+            self.markers[key].setPen(pg.mkPen(fg))
+
+    def changeEvent(self, e) -> None:
+        super().changeEvent(e)
+        if e.type() == QEvent.Type.PaletteChange:  # the system (or the user) switched light <-> dark
+            self.restyle()
 
     # ---- data in ------------------------------------------------------------------
     def add_step(self, ev) -> None:

@@ -40,7 +40,11 @@ class TrainMonitor(QSplitter):
             grid.setColumnStretch((i % 3) * 2 + 1, 1)
             self.status[key] = lab
         self.state = QLabel("Idle")
-        self.state.setStyleSheet("font-weight: bold;")
+        # Bold by font, not by style sheet: a style sheet freezes the label's palette, so after
+        # a switch to dark "Idle" stayed black on the dark window.
+        bold = self.state.font()
+        bold.setBold(True)
+        self.state.setFont(bold)
         self.plots = LossPlot()
         self.samples = SampleStrip()
         self.log = QPlainTextEdit()
