@@ -19,80 +19,98 @@ PIXEL_LOSSES = ("l1", "charbonnier", "mse", "psnr")
 ADVERSARIAL_LOSSES = ("bce", "lsgan", "ragan-ls", "hinge")
 
 
+def setting(default: Any = dataclasses.MISSING, help: str = "", *, factory: Any = dataclasses.MISSING):
+    """A config field with its help text, kept in the field's metadata (`field_help`):
+    what the Train form shows as tooltips. Metadata, not comments, because the frozen
+    app has no .py sources to read comments from."""
+    return field(default=default, default_factory=factory, metadata={"help": help})
+
+
 @dataclass
 class DataConfig:
-    root: str = ""
-    # The report resized GoPro 1280x720 -> 640x360: downscale (never upscale) so the
-    # longer side is at most this many pixels, keeping the aspect ratio. None = native.
-    max_side: int | None = 640
-    crop: int = 256  # random training crop (after resizing); 0 = whole images
-    val_fraction: float = 0.1  # held apart (seeded) when the data has no val/test split
-    # Seed of that split; None = train.seed. A fine-tuning run sets a new train.seed (new
-    # crops and blur) and keeps its parent's split, so held-apart photos stay unseen.
-    val_seed: int | None = None
-    val_crop: int | None = None  # None = whole images, as the report validated
-    val_max_images: int | None = None
-    flips: bool = True
-    num_workers: int = 0
-    # Sharp-only folders: blur synthesised on the fly (see core.data.synth)
-    synthetic: bool = False
-    synth_max_kernel: int = 31
-    # Share of pairs blurred in linear light; the rest blur the stored sRGB values
-    # (real benchmark pairs such as Levin 2009 behave so). See core.data.synth.
-    synth_linear_light: float = 0.5
-    # Training crops drawn from each photo per epoch. A few dozen photos on a fast GPU
-    # would otherwise make epochs of one step, spent mostly on validation and saving.
-    repeat: int = 1
-    # Kernel-aware refiner (core.data.refine_pairs): share of training pairs deconvolved
-    # with the real estimator's kernel instead of a perturbed true one, and how many
-    # such pairs are made (~1 s each) before they are reused.
-    refine_estimator_share: float = 0.1
-    refine_estimator_pool: int = 256
+    root: str = setting("", "Folder of training photos: blurred/sharp pairs (GoPro, flat blur/ + sharp/, "
+                            "RealBlur lists) or sharp photos only with synthetic blur")
+    # The report resized GoPro 1280x720 -> 640x360
+    max_side: int | None = setting(640, "Downscale (never upscale) so the longer side is at most this many "
+                                        "pixels, keeping the aspect ratio; none = native size")
+    crop: int = setting(256, "Random training crop in px, taken after resizing; 0 = whole images")
+    val_fraction: float = setting(0.1, "Share of the photos held apart (seeded) for validation when the "
+                                       "data has no val/test split")
+    val_seed: int | None = setting(None, "Seed of that split; none = the training seed. A fine-tuning run "
+                                         "sets a new training seed (new crops and blur) and keeps its "
+                                         "parent's split, so held-apart photos stay unseen")
+    val_crop: int | None = setting(None, "Centre crop in px for validation; none = whole images, as the "
+                                         "report validated")
+    val_max_images: int | None = setting(None, "Validate on at most this many photos; none = all")
+    flips: bool = setting(True, "Random horizontal and vertical flips of the training crops")
+    num_workers: int = setting(0, "Processes that load and prepare training data beside the training; "
+                                  "0 = in the training process")
+    synthetic: bool = setting(False, "Sharp-only folders: blur synthesised on the fly (see core.data.synth)")
+    synth_max_kernel: int = setting(31, "Longest synthetic blur in px (the kernel's longer side)")
+    synth_linear_light: float = setting(0.5, "Share of synthetic pairs blurred in linear light; the rest "
+                                             "blur the stored sRGB values (real benchmark pairs such as "
+                                             "Levin 2009 behave so). See core.data.synth")
+    repeat: int = setting(1, "Training crops drawn from each photo per epoch. A few dozen photos on a fast "
+                             "GPU would otherwise make epochs of one step, spent mostly on validation "
+                             "and saving")
+    # Kernel-aware refiner (core.data.refine_pairs)
+    refine_estimator_share: float = setting(0.1, "Kernel-aware refiner: share of training pairs deconvolved "
+                                                 "with the real estimator's kernel instead of a perturbed "
+                                                 "true one")
+    refine_estimator_pool: int = setting(256, "Kernel-aware refiner: how many estimator pairs are made "
+                                              "(~1 s each) before they are reused")
 
 
 @dataclass
 class ModelConfig:
-    name: str = "seed"
-    # Architecture options passed to the registered builder, e.g. num_residual_blocks.
-    options: dict[str, Any] = field(default_factory=dict)
+    name: str = setting("seed", "The registered architecture to train (core.models)")
+    options: dict[str, Any] = setting(factory=dict, help="Architecture options passed to its builder, as "
+                                                         'JSON, e.g. {"num_residual_blocks": 9}')
 
 
 @dataclass
 class LossConfig:
-    pixel: str = "l1"
-    pixel_weight: float = 100.0  # the report: G loss = BCE + 100 x L1
-    psnr_weight: float = 0.0  # PSNR loss on [0,1] images (NAFNet's), in units of 10 dB
-    fft_weight: float = 0.0
-    ssim_weight: float = 0.0
-    gan: bool = True
-    adversarial: str = "bce"
-    adv_weight: float = 1.0
-    d_warmup_steps: int = 0
+    pixel: str = setting("l1", "Pixel loss between the result and the sharp photo: " + ", ".join(PIXEL_LOSSES))
+    pixel_weight: float = setting(100.0, "Weight of the pixel loss (the report: G loss = BCE + 100 x L1)")
+    psnr_weight: float = setting(0.0, "PSNR loss on [0, 1] images (NAFNet's), in units of 10 dB; 0 = off")
+    fft_weight: float = setting(0.0, "L1 between the 2-D spectra of result and sharp photo, which sees the "
+                                     "high frequencies blur removes; 0 = off")
+    ssim_weight: float = setting(0.0, "1 - SSIM between result and sharp photo; 0 = off")
+    gan: bool = setting(True, "Train adversarially, with a discriminator; off = the pixel losses alone")
+    adversarial: str = setting("bce", "Adversarial loss: " + ", ".join(ADVERSARIAL_LOSSES))
+    adv_weight: float = setting(1.0, "Weight of the adversarial loss in the generator's loss")
+    d_warmup_steps: int = setting(0, "Steps trained on the pixel losses alone before the adversarial loss "
+                                     "joins")
 
 
 @dataclass
 class TrainConfig:
-    epochs: int = 80
-    batch_size: int = 8
-    lr_g: float = 2e-4
-    lr_d: float = 2e-4
-    betas: tuple[float, float] = (0.5, 0.999)
-    optimizer: str = "adam"
-    weight_decay: float = 0.0
-    scheduler: str = "constant"
-    warmup_steps: int = 0
-    grad_clip: float = 0.0
-    ema_decay: float = 0.0  # > 0: validate and save the EMA of G's weights as the model
-    grad_accum: int = 1  # split each batch into this many chunks (same gradients, less memory)
-    compile: bool = False  # torch.compile the generator (GPU; did not help on the 2-core CPU)
-    init_from: str = ""  # fine-tune: start from this checkpoint's generator (and D when it fits)
-    log_every: int = 5  # the report logged D/G loss every 5 steps
-    seed: int = 0
-    device: str = "auto"
-    amp: bool = True  # mixed precision on CUDA only; never on CPU (bf16 is ~500x slower here)
-    channels_last: bool = False
-    samples: int = 3  # fixed validation images previewed after each validation
-    keep_every: int = 0  # > 0: also keep checkpoints/epoch-NNNN.pt every N epochs, to pick or average mid-run weights
+    epochs: int = setting(80, "Passes over the training photos")
+    batch_size: int = setting(8, "Crops per optimisation step")
+    lr_g: float = setting(2e-4, "Learning rate of the generator (the deblurring network)")
+    lr_d: float = setting(2e-4, "Learning rate of the discriminator")
+    betas: tuple[float, float] = setting((0.5, 0.999), "Adam's beta1 and beta2: decay rates of its averages of "
+                                                       "the gradients and of their squares")
+    optimizer: str = setting("adam", "adam (the report's, no weight decay) or adamw")
+    weight_decay: float = setting(0.0, "Weight decay of the optimiser")
+    scheduler: str = setting("constant", "Learning rate schedule after the warm-up: constant, or cosine "
+                                         "decay to zero at the last step")
+    warmup_steps: int = setting(0, "Steps over which the learning rate rises linearly from zero")
+    grad_clip: float = setting(0.0, "Clip the gradients' norm to this; 0 = no clipping")
+    ema_decay: float = setting(0.0, "> 0: validate and save the exponential moving average of the "
+                                    "generator's weights as the model")
+    grad_accum: int = setting(1, "Split each batch into this many chunks: the same gradients, less memory")
+    compile: bool = setting(False, "torch.compile the generator (GPU; did not help on the 2-core CPU)")
+    init_from: str = setting("", "Fine-tune: start from this checkpoint's generator (and its discriminator "
+                                 "when it fits)")
+    log_every: int = setting(5, "Log the losses every this many steps (the report: 5)")
+    seed: int = setting(0, "Random seed: crops, synthetic blur, weights")
+    device: str = setting("auto", "Where to train: auto, cpu, cuda, cuda:N, mps")
+    amp: bool = setting(True, "Mixed precision on CUDA only; never on CPU (bf16 is ~500x slower here)")
+    channels_last: bool = setting(False, "Channels-last memory layout (faster convolutions on some GPUs)")
+    samples: int = setting(3, "Fixed validation photos previewed after each validation")
+    keep_every: int = setting(0, "> 0: also keep checkpoints/epoch-NNNN.pt every N epochs, to pick or "
+                                 "average mid-run weights")
 
 
 @dataclass
@@ -170,6 +188,11 @@ def from_dict(cls, d: dict):
             value = tuple(value)
         kwargs[name] = value
     return cls(**kwargs)
+
+
+def field_help(cls) -> dict[str, str]:
+    """The help text of each field of a config dataclass (from `setting`), by name."""
+    return {f.name: f.metadata.get("help", "") for f in dataclasses.fields(cls)}
 
 
 def field_docs(cls) -> list[tuple[str, type, Any]]:

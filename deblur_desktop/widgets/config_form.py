@@ -8,14 +8,14 @@ its type, so a field added to core appears here without touching this module:
 
 Values are read back with `values()` (a nested dict for `RunConfig.from_dict`); a value
 that cannot be parsed raises ConfigError naming the setting (its `key`, which
-`mark_error` frames). Tooltips come from the comments next to each field in core/config.py.
+`mark_error` frames). Tooltips are each field's help text in core/config.py (`setting(...,
+help)`, read with `field_help`): metadata, so the frozen app, which has no sources, shows them too.
 """
 from __future__ import annotations
 
 import dataclasses
-import inspect
+import html
 import json
-import re
 import types
 import typing
 from typing import Any, Callable
@@ -24,7 +24,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from core.config import ConfigError, field_docs
+from core.config import ConfigError, field_docs, field_help
 from deblur_desktop.appearance import RED
 
 # Nicer labels for a few terse names; any other field is labelled from its name.
@@ -38,27 +38,6 @@ LABELS = {
 }
 SECTION_TITLES = {"data": "Data", "model": "Model", "loss": "Loss", "train": "Training"}
 NONE_TEXT = "none"
-
-
-def field_comments(cls) -> dict[str, str]:
-    """The `# comment` on or just above each field in the class source (tooltips)."""
-    try:
-        src = inspect.getsource(cls)
-    except (OSError, TypeError):
-        return {}
-    out, pending = {}, []
-    for line in src.splitlines():
-        s = line.strip()
-        if s.startswith("#"):
-            pending.append(s.lstrip("# "))
-            continue
-        m = re.match(r"(\w+)\s*:[^#]*(?:#\s*(.*))?$", s)
-        if m and not s.startswith(("def ", "class ", "@")):
-            text = " ".join(pending + ([m.group(2)] if m.group(2) else []))
-            if text:
-                out[m.group(1)] = text
-        pending = []
-    return out
 
 
 def _optional(hint) -> tuple[Any, bool]:
@@ -168,14 +147,15 @@ class ConfigForm(QWidget):
             box = QGroupBox(SECTION_TITLES.get(sec_name, sec_name.replace("_", " ").capitalize()))
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-            comments = field_comments(sec_type)
+            helps = field_help(sec_type)
             for name, hint, default in field_docs(sec_type):
                 key = f"{sec_name}.{name}"
                 ed = make_editor(hint, default, choices.get(key), paths.get(key))
                 ed.set(getattr(value, name))
                 label = QLabel(LABELS.get(name, name.replace("_", " ")))
-                tip = comments.get(name, "")
-                tip = f"<b>{key}</b>" + (f": {tip}" if tip else "") + f"<br>default: {default!r}"
+                help_text = html.escape(helps.get(name, ""), quote=False)
+                tip = (f"<b>{key}</b>" + (f": {help_text}" if help_text else "")
+                       + f"<br>default: {html.escape(repr(default), quote=False)}")
                 label.setToolTip(tip)
                 ed.widget.setToolTip(tip)
                 form.addRow(label, ed.widget)
