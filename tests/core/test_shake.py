@@ -4,7 +4,6 @@ is refused by name, cancel is prompt, and the helpers (padding, noise level, ker
 clean-up) do what the estimator relies on."""
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -165,18 +164,16 @@ def test_tiny_photos_are_refused_naming_the_size(side):
 
 def test_cancel_stops_within_a_step():
     _, blur = blurred_pair(128, l_kernel(13), seed=2)
-    state = {"stop": False, "at": None, "calls": 0}
+    state = {"stop": False, "calls": 0}
 
     def progress(done, total):
         state["calls"] += 1
-        if not state["stop"]:
-            state["stop"], state["at"] = True, time.perf_counter()
+        state["stop"] = True
 
     with pytest.raises(Cancelled):
         ShakeReducer(ShakeOptions(kernel_size=15)).deblur(rgb(blur), progress=progress,
                                                           cancel=lambda: state["stop"])
-    assert time.perf_counter() - state["at"] < 1.0
-    assert state["calls"] == 1
+    assert state["calls"] == 1  # no step after the one the stop came in (counted, not timed)
 
 
 # ---- helpers ----------------------------------------------------------------------------

@@ -29,12 +29,12 @@ def tab(qtbot):
     t.show()
     yield t
     t.shutdown()
-    assert workers.stop_all(10_000)
+    assert workers.stop_all(60_000)
 
 
 def open_and_wait(qtbot, tab, folder):
     tab.open_folder(str(folder))
-    qtbot.waitUntil(lambda: tab.pairset is not None and str(tab.pairset.root) == str(folder), timeout=10_000)
+    qtbot.waitUntil(lambda: tab.pairset is not None and str(tab.pairset.root) == str(folder), timeout=60_000)
 
 
 def test_gopro_tree_has_splits_scenes_counts_and_sizes(qtbot, tab, make_gopro):
@@ -71,7 +71,7 @@ def test_dropping_a_folder_url_opens_it(qtbot, tab, make_flat):
     ev = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
                     Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     tab.dropEvent(ev)
-    qtbot.waitUntil(lambda: tab.pairset is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: tab.pairset is not None, timeout=60_000)
     assert tab.pairset.root == root and tab.tree.topLevelItem(0).text(1) == "2"
     assert tab.recent.itemData(0) == str(root)  # remembered in the recent list
 
@@ -82,7 +82,7 @@ def test_selected_pair_shows_in_the_viewer_with_psnr_ssim(qtbot, tab, make_flat)
 
     root = make_flat(n=2)
     open_and_wait(qtbot, tab, root)
-    qtbot.waitUntil(lambda: "PSNR" in tab.pair_info.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "PSNR" in tab.pair_info.text(), timeout=60_000)
     expected = psnr(to_uint8(read_rgb(root / "blur" / "img00.png")), to_uint8(read_rgb(root / "sharp" / "img00.png")))
     assert f"PSNR {expected:.2f} dB" in tab.pair_info.text() and "SSIM" in tab.pair_info.text()
     assert tab.viewer.labels == ["Blurred", "Sharp"] and tab.viewer.images[0].width() == 64
@@ -153,10 +153,10 @@ def test_thumbnails_load_off_the_gui_thread_and_stale_ones_are_dropped(qtbot, ta
     from core.data.pairs import discover
 
     tab.grid.set_pairs(discover(first).pairs)
-    qtbot.wait(30)  # let the first list start loading, then move on
+    qtbot.waitUntil(lambda: bool(threads), timeout=60_000)  # the first list started loading: move on
     tab.grid.set_pairs(discover(second).pairs)
-    qtbot.waitUntil(lambda: tab.grid.loaded == 5, timeout=10_000)
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: tab.grid.loaded == 5, timeout=60_000)
+    qtbot.waitUntil(lambda: not workers.live_jobs(), timeout=60_000)  # the old list's job too: all in
     assert tab.grid.loaded == 5  # nothing from the first list counted into the second
     for i in range(tab.grid.count()):
         img = tab.grid.item(i).icon().pixmap(20, 20).toImage()
@@ -198,7 +198,7 @@ def test_evaluation_fills_tables_opens_rows_and_exports(qtbot, tab, make_flat, t
     assert ev.run_btn.isEnabled()
     ev.add_model("tiny", EvalModel("tiny", tiny, "test"))
     ev.start()
-    qtbot.waitUntil(lambda: ev.job is None, timeout=30_000)
+    qtbot.waitUntil(lambda: ev.job is None, timeout=60_000)
     assert ev.per_image.rowCount() == 8  # 2 models x 4 images
     assert ev.summary.rowCount() == 4  # PSNR and SSIM per model
     models = {ev.summary.item(r, 0).text() for r in range(4)}
@@ -207,7 +207,7 @@ def test_evaluation_fills_tables_opens_rows_and_exports(qtbot, tab, make_flat, t
 
     row = next(r for r in range(8) if ev.per_image.item(r, 0).text() == "tiny")
     ev.per_image.cellClicked.emit(row, 0)
-    qtbot.waitUntil(lambda: len(tab.viewer.labels) == 3, timeout=10_000)
+    qtbot.waitUntil(lambda: len(tab.viewer.labels) == 3, timeout=60_000)
     assert tab.viewer.labels == ["Blurred", "Result: tiny", "Sharp"]
     psnr_in_table = ev.per_image.item(row, 2).text()
     assert f"PSNR {psnr_in_table} dB" in tab.pair_info.text()
@@ -231,9 +231,9 @@ def test_evaluation_can_be_cancelled(qtbot, tab, make_flat):
     ev.limit.setValue(6)  # only the first 6 of the 8 pairs
     ev.add_model("slow", EvalModel("slow", slow, "test"))
     ev.start()
-    qtbot.waitUntil(lambda: ev.per_image.rowCount() >= 7, timeout=20_000)  # baseline done, slow started
+    qtbot.waitUntil(lambda: ev.per_image.rowCount() >= 7, timeout=60_000)  # baseline done, slow started
     ev.cancel_btn.click()
-    qtbot.waitUntil(lambda: ev.job is None, timeout=10_000)
+    qtbot.waitUntil(lambda: ev.job is None, timeout=60_000)
     assert 7 <= ev.per_image.rowCount() < 12 and "stopped" in ev.status.text()
     assert ev.progress.maximum() == 12  # 6 pairs x 2 models
 
@@ -245,7 +245,7 @@ def test_sharp_only_folder_previews_synthetic_blur(qtbot, tab, tmp_path):
     Image.fromarray((rng.random((48, 64, 3)) * 255).astype(np.uint8)).save(d / "a.png")
     open_and_wait(qtbot, tab, d)
     assert "sharp-only" in tab.summary.text()
-    qtbot.waitUntil(lambda: "PSNR" in tab.pair_info.text(), timeout=20_000)
+    qtbot.waitUntil(lambda: "PSNR" in tab.pair_info.text(), timeout=60_000)
     assert tab.viewer.labels == ["Synthetic blur", "Sharp"]
     assert not tab.evaluate.run_btn.isEnabled()  # nothing to score without real pairs
 
@@ -299,7 +299,7 @@ def test_switching_to_a_smaller_folder_with_a_late_row_selected(qtbot, tab, make
     tab.grid.setCurrentRow(8)
     open_and_wait(qtbot, tab, small)  # an exception in a slot fails the test (pytest-qt)
     assert tab.grid.count() == 2 and tab.grid.currentRow() == 0
-    qtbot.waitUntil(lambda: "img00" in tab.pair_info.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "img00" in tab.pair_info.text(), timeout=60_000)
 
 
 def test_tree_size_column_names_the_common_size_and_counts_the_others():
@@ -331,7 +331,7 @@ def test_parent_of_a_pair_set_offers_the_set_and_warns(qtbot, tab, tmp_path, mak
     assert tab.problems.isVisible() and any(t.startswith("Warning:") and "'blur'" in t for t in texts)
     assert "warning(s)" in tab.summary.text()
     tab.nested.buttons[0].click()  # opens the pair set itself
-    qtbot.waitUntil(lambda: tab.pairset is not None and tab.pairset.root == parent / "levin2009", timeout=10_000)
+    qtbot.waitUntil(lambda: tab.pairset is not None and tab.pairset.root == parent / "levin2009", timeout=60_000)
     assert tab.pairset.layout == "flat" and tab.tree.topLevelItem(0).text(1) == "3"
     assert not tab.nested.isVisible() and not tab.problems.isVisible()
 
@@ -347,7 +347,7 @@ def test_folders_that_are_no_data_set_say_why_clear_the_view_and_stay_out_of_rec
     (notes / "readme.txt").write_text("not a photo")
     for folder, why in ((empty, "the folder is empty"), (notes, "none of its 1 file(s) is an image (.txt)")):
         tab.open_folder(str(folder))
-        qtbot.waitUntil(lambda: "not a data set" in tab.summary.text(), timeout=10_000)
+        qtbot.waitUntil(lambda: "not a data set" in tab.summary.text(), timeout=60_000)
         text = tab.summary.text()
         assert str(folder) in text and why in text and "blur/ and sharp/" in text and "&lt;split&gt;" in text
         assert tab.pairset is None and tab.tree.topLevelItemCount() == 0 and tab.grid.count() == 0
@@ -362,6 +362,6 @@ def test_folders_that_are_no_data_set_say_why_clear_the_view_and_stay_out_of_rec
 
     shutil.rmtree(gone)
     tab.open_folder(str(gone))
-    qtbot.waitUntil(lambda: "folder not found" in tab.summary.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "folder not found" in tab.summary.text(), timeout=60_000)
     assert tab.pairset is None and tab.tree.topLevelItemCount() == 0 and tab.grid.count() == 0
     assert str(gone) in tab.summary.text() and _recent(tab) == [str(good)]

@@ -4,6 +4,7 @@ the compare view flickers and previews a crop."""
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 
 import numpy as np
@@ -34,7 +35,7 @@ def tab(qtbot, tiny_model):
     t.options.engine.set_engine("learned")  # these tests follow the model's path; the shake tests choose theirs
     yield t
     t.shutdown()
-    assert workers.stop_all(10_000)
+    assert workers.stop_all(60_000)
 
 
 def photo(path, h=48, w=64, seed=0, **save):
@@ -55,7 +56,7 @@ def drop(widget, *paths):
 
 def add_and_wait(qtbot, tab, *paths, rows):
     drop(tab, *paths)
-    qtbot.waitUntil(lambda: tab.queue.rowCount() == rows, timeout=10_000)
+    qtbot.waitUntil(lambda: tab.queue.rowCount() == rows, timeout=60_000)
 
 
 def status(tab, name):
@@ -63,7 +64,7 @@ def status(tab, name):
     return it.status, it.reason
 
 
-def run_and_wait(qtbot, tab, timeout=30_000):
+def run_and_wait(qtbot, tab, timeout=60_000):
     assert tab.batch.start_btn.isEnabled()
     tab.batch.start_btn.click()
     assert tab.job is not None and not tab.options.isEnabled()
@@ -94,24 +95,24 @@ def test_dropped_folder_fills_the_queue_and_lists_non_images_as_skipped(qtbot, t
     (src / ".thumbs.png").write_bytes(b"hidden files are left out")
     ev = drop(tab, src)
     assert ev.isAccepted()
-    qtbot.waitUntil(lambda: tab.queue.rowCount() == 3, timeout=10_000)
+    qtbot.waitUntil(lambda: tab.queue.rowCount() == 3, timeout=60_000)
     names = [str(it.rel) for it in tab.queue.items]
     assert names == ["a.png", "day2/b.jpg", "notes.txt"]
     assert status(tab, "a.png") == ("queued", "") and status(tab, "b.jpg") == ("queued", "")
     st, why = status(tab, "notes.txt")
     assert st == "skipped" and "not a supported image" in why and ".txt" in why
-    assert tab.queue.item(0, 1).text().startswith("64×48")  # size column
-    assert tab.queue.item(2, 2).text().startswith("skipped")
+    assert tab.queue.item(0, 2).text().startswith("64×48")  # size column (after File and Blur)
+    assert tab.queue.item(2, 3).text().startswith("skipped")  # status
     assert "2 photo(s)" in tab.queue_info.text() and tab.batch.start_btn.isEnabled()
     qtbot.waitUntil(lambda: tab.queue.item(1, 0).icon().pixmap(40, 40).toImage().pixelColor(20, 20).alpha() == 255,
-                    timeout=10_000)  # a thumbnail replaced the translucent placeholder
+                    timeout=60_000)  # a thumbnail replaced the translucent placeholder
     drop(tab, src / "a.png", src)  # the same files again: listed once
-    qtbot.wait(300)
-    qtbot.waitUntil(lambda: not tab._scans, timeout=10_000)
+    assert tab._scans  # the drop's scan is listed at once; it is done when it leaves
+    qtbot.waitUntil(lambda: not tab._scans, timeout=60_000)
     assert tab.queue.rowCount() == 3
     photo(tmp_path / "other" / "c.webp", seed=3)
     assert drop(tab.drop, tmp_path / "other" / "c.webp").isAccepted()  # the drop zone itself
-    qtbot.waitUntil(lambda: tab.queue.rowCount() == 4, timeout=10_000)
+    qtbot.waitUntil(lambda: tab.queue.rowCount() == 4, timeout=60_000)
     assert status(tab, "c.webp") == ("queued", "")
 
 
@@ -125,7 +126,7 @@ def test_batch_writes_named_outputs_keeps_icc_and_reruns_with_new_options(qtbot,
         tab.options.suffix.setText("_sharp")
         run_and_wait(qtbot, tab)
         # the first finished file is shown: original vs result
-        qtbot.waitUntil(lambda: tab.preview.compare.labels == ["Original", "Deblurred"], timeout=10_000)
+        qtbot.waitUntil(lambda: tab.preview.compare.labels == ["Original", "Deblurred"], timeout=60_000)
     out = tmp_path / "in_deblurred"  # the default: a sibling folder, originals untouched
     assert files_under(out) == ["a_sharp.png", "sub/b_sharp.jpg"]
     assert files_under(src) == ["a.png", "sub/b.jpg"]
@@ -154,8 +155,11 @@ def test_cancel_stops_within_one_image_and_leaves_no_partial_files(qtbot, tab, t
     from core.inference.deblur import Deblurrer
 
     run = Deblurrer._run
+    clicked, after_click = threading.Event(), []
 
     def slow(self, tile):  # a tile takes long enough for the click to land inside photo 2
+        if clicked.is_set():
+            after_click.append(tile)
         time.sleep(0.4)
         return run(self, tile)
 
@@ -165,13 +169,15 @@ def test_cancel_stops_within_one_image_and_leaves_no_partial_files(qtbot, tab, t
         photo(src / f"p{i}.png", seed=i)
     add_and_wait(qtbot, tab, src, rows=3)
     seen = []
-    tab.queue.itemChanged.connect(lambda cell: seen.append((cell.row(), cell.text())) if cell.column() == 2 else None)
+    tab.queue.itemChanged.connect(lambda cell: seen.append((cell.row(), cell.text())) if cell.column() == 3 else None)
     tab.batch.start_btn.click()
-    qtbot.waitUntil(lambda: status(tab, "p1.png")[0] == "running", timeout=20_000)
-    t0 = time.perf_counter()
+    qtbot.waitUntil(lambda: status(tab, "p1.png")[0] == "running", timeout=60_000)
     tab.batch.cancel_btn.click()
-    qtbot.waitUntil(lambda: tab.job is None, timeout=10_000)
-    assert time.perf_counter() - t0 < 2.0  # within one tile, not the rest of the batch
+    clicked.set()
+    qtbot.waitUntil(lambda: tab.job is None, timeout=60_000)
+    # within one tile, not the rest of the batch: counted, not timed (a loaded machine is slow).
+    # Cancel is polled before each tile, so at most the one that passed its poll just before the click.
+    assert len(after_click) <= 1
     out = tmp_path / "batch_deblurred"
     assert files_under(out) == ["p0.png"]  # no p1 (partial or whole), no temp files
     assert status(tab, "p0.png")[0] == "done"
@@ -222,13 +228,13 @@ def test_flicker_and_try_on_the_visible_area(qtbot, tab, tmp_path):
     pane = v.split_pane
     with no_gui_thread_work():
         add_and_wait(qtbot, tab, src, rows=1)
-        qtbot.waitUntil(lambda: tab.preview.compare.labels == ["Original"], timeout=10_000)  # selected on arrival
+        qtbot.waitUntil(lambda: tab.preview.compare.labels == ["Original"], timeout=60_000)  # selected on arrival
         pane.zoom_at(QPointF(pane.width() / 2, pane.height() / 2), 4 * pane.transform()[0])  # part in view
         box = pane.visible_image_rect()
         assert 0 < box.width() < 96 and 0 < box.height() <= 96
         assert tab.preview.crop_btn.isEnabled()
         tab.preview.crop_btn.click()
-        qtbot.waitUntil(lambda: len(v.labels) == 2 and v.labels[1].startswith("Preview"), timeout=20_000)
+        qtbot.waitUntil(lambda: len(v.labels) == 2 and v.labels[1].startswith("Preview"), timeout=60_000)
     orig = np.asarray(Image.open(src).convert("RGB"))
     res = v.images[1]
     res = np.frombuffer(res.constBits(), np.uint8).reshape(res.height(), res.bytesPerLine())[:, :96 * 3]
@@ -250,7 +256,7 @@ def test_files_dropped_on_the_window_go_to_the_deblur_tab(qtbot, window, tmp_pat
     a = photo(tmp_path / "loose" / "a.png")
     ev = drop(window, a)
     assert ev.isAccepted() and window.tabs.currentWidget() is window.deblur_tab
-    qtbot.waitUntil(lambda: window.deblur_tab.queue.rowCount() == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: window.deblur_tab.queue.rowCount() == 1, timeout=60_000)
     assert window.deblur_tab.queue.items[0].path == a
 
 
@@ -285,7 +291,7 @@ def test_a_result_from_an_earlier_run_is_compared_and_named(qtbot, tab, tmp_path
     tab.options.suffix.setText("_sharp")
     with no_gui_thread_work():
         add_and_wait(qtbot, tab, src.parent, rows=1)
-        qtbot.waitUntil(lambda: tab.preview.compare.labels == ["Original", "Deblurred (earlier run)"], timeout=10_000)
+        qtbot.waitUntil(lambda: tab.preview.compare.labels == ["Original", "Deblurred (earlier run)"], timeout=60_000)
     shown = tab.preview.compare.images[1]
     px = np.frombuffer(shown.constBits(), np.uint8).reshape(shown.height(), shown.bytesPerLine())[:, :64 * 3]
     assert np.array_equal(px.reshape(48, 64, 3), np.asarray(Image.open(old).convert("RGB")))  # that very file
@@ -297,4 +303,4 @@ def test_a_result_from_an_earlier_run_is_compared_and_named(qtbot, tab, tmp_path
     assert earlier.read_bytes() == before
     tab.show_item(tab.queue.items[0])
     qtbot.waitUntil(lambda: tab.preview.compare.labels == ["Original", "Deblurred (earlier run)"]
-                    and "earlier run" in tab.preview.view_info.text(), timeout=10_000)
+                    and "earlier run" in tab.preview.view_info.text(), timeout=60_000)

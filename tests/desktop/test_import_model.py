@@ -22,8 +22,8 @@ def test_import_lists_the_model_in_the_deblur_tab(window, qtbot, tmp_path, monke
     cfg.model.options = {"num_residual_blocks": 1}
     src = export_safetensors(build_generator(cfg.model), tmp_path / "my-seed.safetensors", cfg)
     job = window.import_model(str(src))
-    qtbot.waitUntil(lambda: "Added to the model library" in window.statusBar().currentMessage(), timeout=20000)
-    assert job.wait()
+    qtbot.waitUntil(lambda: "Added to the model library" in window.statusBar().currentMessage(), timeout=60_000)
+    assert job.wait(60_000)
     labels = [window.deblur_tab.options.model.itemText(i) for i in range(window.deblur_tab.options.model.count())]
     assert "my-seed" in labels
     assert (tmp_path / "data" / "DeblurStudio" / "models" / "my-seed.json").is_file()
@@ -39,6 +39,6 @@ def test_refused_file_shows_why(window, qtbot, tmp_path, monkeypatch):
     path = tmp_path / "evil.pth"
     torch.save({"w": torch.zeros(1), "x": evil}, path)
     window.import_model(str(path))
-    qtbot.waitUntil(lambda: bool(shown), timeout=20000)
+    qtbot.waitUntil(lambda: bool(shown), timeout=60_000)
     assert shown[0][0] == "Model not imported" and "refused" in shown[0][1]
     assert not evil.marker.exists()

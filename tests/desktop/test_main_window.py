@@ -30,7 +30,7 @@ def test_about_names_torch_qt_and_device(window):
 
 def test_close_leaves_no_threads_running(window, make_flat, qtbot):
     window.open_dataset(str(make_flat(n=6)))
-    qtbot.waitUntil(lambda: window.dataset_tab.pairset is not None, timeout=10000)
+    qtbot.waitUntil(lambda: window.dataset_tab.pairset is not None, timeout=60_000)
     window._fill_recent_menu()  # File > Open recent dataset lists it
     assert [a.text() for a in window.recent_menu.actions()] == [str(window.dataset_tab.pairset.root)]
     window.close()

@@ -4,6 +4,7 @@ of a kernel estimate, the blur-region re-run, the visible-area preview, and the 
 view scoring the engine. Photos: a small textured image the tests blur with a line."""
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -119,8 +120,8 @@ def test_shake_batch_writes_a_sharper_photo_and_shows_its_kernel(qtbot, tab, tmp
     with no_gui_thread_work():
         add_and_wait(qtbot, tab, src, rows=1)
         tab.batch.start_btn.click()
-        qtbot.waitUntil(lambda: tab.job is None, timeout=30_000)
-        qtbot.waitUntil(lambda: tab.preview.compare.labels == ["Original", "Deblurred"], timeout=10_000)
+        qtbot.waitUntil(lambda: tab.job is None, timeout=60_000)
+        qtbot.waitUntil(lambda: tab.preview.compare.labels == ["Original", "Deblurred"], timeout=60_000)
     assert built == [("shake", None)]  # the kernel size and region come from the photo
     out = tmp_path / "in_deblurred" / "shaken.png"
     assert status(tab, "shaken.png")[0] == "done" and out.is_file()
@@ -153,9 +154,9 @@ def test_shake_batch_writes_a_sharper_photo_and_shows_its_kernel(qtbot, tab, tmp
     tab.options.engine.set_engine("learned")
     tab.options.existing.setCurrentIndex(tab.options.existing.findData("overwrite"))
     tab.batch.start_btn.click()
-    qtbot.waitUntil(lambda: tab.job is None, timeout=30_000)
+    qtbot.waitUntil(lambda: tab.job is None, timeout=60_000)
     assert tab.last_result.done == 1 and tab.queue.items[0].kernel is None
-    qtbot.waitUntil(lambda: not inset.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: not inset.isVisible(), timeout=60_000)
 
 
 def _steps_done(text: str) -> int:
@@ -168,9 +169,13 @@ def test_cancel_in_the_middle_of_a_kernel_estimate(qtbot, tab, tmp_path, monkeyp
 
     real = shake_engine.estimate_kernel_steps
 
+    clicked, after_click = threading.Event(), []
+
     def slow_steps(*a, **k):  # each estimation step takes 0.3 s: the click lands inside the estimate
         gen = real(*a, **k)
         while True:
+            if clicked.is_set() and threading.current_thread().name != "shake-cross-check":
+                after_click.append(1)  # a step of the main estimate (the batch's worker thread)
             try:
                 step = next(gen)
             except StopIteration as stop:
@@ -186,12 +191,14 @@ def test_cancel_in_the_middle_of_a_kernel_estimate(qtbot, tab, tmp_path, monkeyp
     tab.batch.start_btn.click()
     # inside the estimate: two steps or more done (the count is the sum of the main and
     # the cross-check estimate's steps, so it may pass 2 without showing it)
-    qtbot.waitUntil(lambda: _steps_done(status(tab, "shaken.png")[1]) >= 2, timeout=20_000)
-    t0 = time.perf_counter()
+    qtbot.waitUntil(lambda: _steps_done(status(tab, "shaken.png")[1]) >= 2, timeout=60_000)
     tab.batch.cancel_btn.click()
+    clicked.set()
     assert "step" in tab.batch.summary.text()
-    qtbot.waitUntil(lambda: tab.job is None, timeout=10_000)
-    assert time.perf_counter() - t0 < 1.5
+    qtbot.waitUntil(lambda: tab.job is None, timeout=60_000)
+    # Counted, not timed: cancel is polled before each step, so the main estimate runs at
+    # most the one step that passed its poll just before the click.
+    assert len(after_click) <= 1
     out = tmp_path / "in_deblurred"
     assert not out.exists() or files_under(out) == []  # no result, no temporary file
     assert status(tab, "shaken.png") == ("queued", "cancelled") and tab.queue.items[0].kernel is None
@@ -205,15 +212,15 @@ def test_a_drawn_blur_region_reruns_the_photo_with_that_region(qtbot, tab, tmp_p
     pane = tab.preview.compare.split_pane
     with no_gui_thread_work():
         add_and_wait(qtbot, tab, src, rows=1)
-        qtbot.waitUntil(lambda: tab.preview.compare.labels == ["Original"], timeout=10_000)
+        qtbot.waitUntil(lambda: tab.preview.compare.labels == ["Original"], timeout=60_000)
         btn = tab.preview.compare.region_btn
         assert btn.isVisible() and btn.isEnabled()
         btn.click()
         assert btn.isChecked()
         drag(pane, (10.2, 20.2), (70.2, 80.2))
         assert tab.job is not None and not btn.isChecked()  # started at once; the tool is off again
-        qtbot.waitUntil(lambda: tab.job is None, timeout=30_000)
-        qtbot.waitUntil(lambda: tab.preview.compare.labels == ["Original", "Deblurred"], timeout=10_000)
+        qtbot.waitUntil(lambda: tab.job is None, timeout=60_000)
+        qtbot.waitUntil(lambda: tab.preview.compare.labels == ["Original", "Deblurred"], timeout=60_000)
     assert len(built) == 1 and built[0][0] == "shake"
     x, y, w, h = built[0][1].region
     assert abs(x - 10) <= 1 and abs(y - 20) <= 1 and abs(w - 60) <= 2 and abs(h - 60) <= 2
@@ -227,7 +234,7 @@ def test_a_drawn_blur_region_reruns_the_photo_with_that_region(qtbot, tab, tmp_p
     tab.options.existing.setCurrentIndex(tab.options.existing.findData("skip"))
     btn.click()
     drag(pane, (5, 5), (90, 60))
-    qtbot.waitUntil(lambda: tab.job is None, timeout=30_000)
+    qtbot.waitUntil(lambda: tab.job is None, timeout=60_000)
     assert built[-1][1].region[:2] == (5, 5) and status(tab, "shaken.png")[0] == "done"
     assert (tmp_path / "in_deblurred" / "shaken.png").stat().st_mtime_ns != before
     # a click is not a region; the learned model has none to use
@@ -245,10 +252,10 @@ def test_try_on_visible_area_with_shake_reduction(qtbot, tab, tmp_path):
     v = tab.preview.compare
     with no_gui_thread_work():
         add_and_wait(qtbot, tab, src, rows=1)
-        qtbot.waitUntil(lambda: v.labels == ["Original"], timeout=10_000)
+        qtbot.waitUntil(lambda: v.labels == ["Original"], timeout=60_000)
         assert tab.preview.crop_btn.isEnabled()
         tab.preview.crop_btn.click()
-        qtbot.waitUntil(lambda: v.labels == ["Original", "Preview: shake reduction"], timeout=20_000)
+        qtbot.waitUntil(lambda: v.labels == ["Original", "Preview: shake reduction"], timeout=60_000)
     assert v.kernel_inset.isVisible() and "deconvolved" in v.kernel_inset.text
     res = v.images[1].convertToFormat(v.images[1].Format.Format_RGB888)
     res = np.frombuffer(res.constBits(), np.uint8).reshape(96, res.bytesPerLine())[:, :96 * 3]
@@ -271,7 +278,7 @@ def test_evaluate_view_scores_shake_reduction(qtbot, tmp_path):
                            else Qt.CheckState.Unchecked)
     assert items["shake reduction"].toolTip().lower().startswith("shake reduction: estimates")
     t.open_folder(str(pairs))
-    qtbot.waitUntil(lambda: ev.run_btn.isEnabled(), timeout=10_000)
+    qtbot.waitUntil(lambda: ev.run_btn.isEnabled(), timeout=60_000)
     ev.shift.setValue(2)
     ev.start()
     qtbot.waitUntil(lambda: ev.job is None, timeout=60_000)
@@ -284,4 +291,4 @@ def test_evaluate_view_scores_shake_reduction(qtbot, tmp_path):
     assert shake[0] > base[0] + 1 and shake[1] > base[1] + 1  # raw and shift-tolerant PSNR: sharper
     assert ev.result_path("shake reduction", "img0.png").is_file()
     t.shutdown()
-    assert workers.stop_all(10_000)
+    assert workers.stop_all(60_000)
