@@ -35,10 +35,22 @@ class QueueItem:
     out_path: str = ""
     usable: bool = True  # False: skipped when added (not an image...), never run
     kernel: Any = None  # core.events.KernelEstimated of its latest shake/auto run (the kernel inset)
+    ticked: bool = True  # deblur it (the queue's tick box)
+    score: float | None = None  # blur score (core.triage), None until scored
+    blur_px: float | None = None  # the blur's length in full-size px, where core estimated it
+    score_error: str = ""  # why it could not be scored
+    score_stopped: bool = False  # scoring was stopped before it
+    burst: str = ""  # key of the sharpest shot of its burst; "" when in none
+    burst_size: int = 0
 
     @property
     def key(self) -> str:
         return str(self.path)
+
+    @property
+    def sharpest(self) -> bool:
+        """The sharpest shot of its burst."""
+        return self.burst == self.key
 
     @property
     def pixels(self) -> int:

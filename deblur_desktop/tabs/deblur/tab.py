@@ -1,13 +1,16 @@
 """Deblur tab: drop photos and folders, deblur them in a batch, compare before and after.
 
-Left: the drop zone, the queue (thumbnail, size, status and why), the engine and output
-options (`options_panel.py`), Start/Cancel with total and per-photo progress, ETA and
-MP/s, and the summary (`batch_panel.py`). Right: the compare view of the selected file
-(`preview_panel.py`: original vs result, the estimated blur kernel after shake
-reduction, a "Blur region" tool to re-run a photo with the kernel estimated from a
-chosen part, and "try on the visible area"). This module owns the queue and the batch.
-Every read, scan and model call runs through `deblur_desktop.workers`; the batch itself
-is core's `deblur_paths` (via `jobs.BatchRun`).
+Left: the drop zone, the blur triage bar (`triage_panel.py`: every photo added is
+scored for blur in the background; "only photos that need it" with its threshold,
+bursts folded under their sharpest shot), the queue (`queue_table.py`: tick box,
+thumbnail, blur score, size, status and why), the engine and output options
+(`options_panel.py`), Start/Cancel with total and per-photo progress, ETA and MP/s, and
+the summary (`batch_panel.py`); Start deblurs the ticked photos the filter shows.
+Right: the compare view of the selected file (`preview_panel.py`: original vs result,
+the estimated blur kernel after shake reduction, a "Blur region" tool to re-run a photo
+with the kernel estimated from a chosen part, and "try on the visible area"). This
+module owns the queue and the batch. Every read, scan, score and model call runs through
+`deblur_desktop.workers`; the batch itself is core's `deblur_paths` (via `jobs.BatchRun`).
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ from deblur_desktop.tabs.deblur.jobs import BatchRun, QueueItem, expand_paths, o
 from deblur_desktop.tabs.deblur.options_panel import OptionsPanel
 from deblur_desktop.tabs.deblur.preview_panel import PreviewPanel
 from deblur_desktop.tabs.deblur.queue_table import THUMB, QueueTable
+from deblur_desktop.tabs.deblur.triage_panel import TriagePanel
 from deblur_desktop.widgets.drop_zone import DropZone, local_paths
 from deblur_desktop.widgets.engine_choice import LABELS
 from deblur_desktop.widgets.qimage import to_qimage
@@ -54,6 +58,7 @@ class DeblurTab(QWidget):
         self.add_folder_btn = QPushButton("Add folder…")
         self.clear_btn = QPushButton("Clear")
         self.queue = QueueTable()
+        self.triage = TriagePanel(self.queue)
         self.queue_info = QLabel(EMPTY)
         top = QHBoxLayout()
         top.addWidget(self.drop, 1)
@@ -70,6 +75,7 @@ class DeblurTab(QWidget):
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addLayout(top)
+        ll.addWidget(self.triage)
         ll.addWidget(self.queue, 1)
         ll.addWidget(self.queue_info)
         ll.addWidget(self.options)
@@ -91,6 +97,8 @@ class DeblurTab(QWidget):
         self.batch.start_btn.clicked.connect(self.start)
         self.batch.cancel_btn.clicked.connect(self.cancel)
         self.queue.item_selected.connect(self.show_item)
+        self.queue.ticks_changed.connect(self._queue_changed)
+        self.triage.changed.connect(self._queue_changed)
         self.preview.region_drawn.connect(self.rerun_region)
         self._update_buttons()
 
@@ -130,8 +138,8 @@ class DeblurTab(QWidget):
     def _scanned(self, items: list[QueueItem]) -> None:
         items = [it for it in items if it.key not in self.queue.rows]  # scans may overlap
         self.queue.add_items(items)
-        self._count()
-        self._update_buttons()
+        self.triage.score(items)  # in the background: the Blur column fills as scores arrive
+        self._queue_changed()
         wanted = [(it.key, it.path) for it in items if it.usable]
         if wanted:
             self._thumbs = [j for j in self._thumbs if j.is_running]
@@ -157,10 +165,16 @@ class DeblurTab(QWidget):
         key, pixels = item
         self.queue.set_thumbnail(key, to_qimage(pixels))
 
+    def _queue_changed(self) -> None:
+        self._count()
+        self._update_buttons()
+
     def _count(self) -> None:
         c = self.queue.counts()
         usable = sum(it.usable for it in self.queue.items)
         parts = [f"{usable} photo(s)"]
+        if usable:
+            parts.append(f"{len(self.queue.runnable())} ticked to deblur")
         for k in ("done", "failed", "skipped"):
             if c.get(k):
                 parts.append(f"{c[k]} {k}")
@@ -172,6 +186,7 @@ class DeblurTab(QWidget):
         for j in self._thumbs:
             j.abort()
         self._thumbs.clear()
+        self.triage.abort()
         self.queue.clear_items()
         self.preview.clear()
         self.queue_info.setText(EMPTY)
@@ -191,7 +206,7 @@ class DeblurTab(QWidget):
     # ---- the batch ------------------------------------------------------------------
     def _update_buttons(self) -> None:
         running = self.job is not None
-        has_work = any(it.usable for it in self.queue.items)
+        has_work = bool(self.queue.runnable())
         self.batch.start_btn.setEnabled(not running and has_work and self.options.can_run())
         self.batch.cancel_btn.setEnabled(running)
         self.clear_btn.setEnabled(not running)
@@ -200,8 +215,10 @@ class DeblurTab(QWidget):
         self.preview.update_buttons()
 
     def start(self) -> None:
-        usable = [it for it in self.queue.items if it.usable]
-        self.run_items([it for it in usable if it.status != "done"] or usable)  # all done: run again
+        """Deblur the ticked photos the filter shows: those not done yet, or all of them
+        again when every one is done."""
+        chosen = self.queue.runnable()
+        self.run_items([it for it in chosen if it.status != "done"] or chosen)
 
     def run_items(self, items: list[QueueItem], region: tuple[int, int, int, int] | None = None) -> None:
         """Deblur `items` in a batch; `region` (x, y, w, h): estimate the blur there."""
@@ -288,6 +305,7 @@ class DeblurTab(QWidget):
         self.preview.view_info.setText(f"<b>{it.rel}</b> · estimating the blur from {w}×{h} px at ({x}, {y})…")
 
     def shutdown(self) -> None:
+        self.triage.shutdown()
         self.preview.shutdown()
         self.options.shutdown()
         for j in [*self._thumbs, *self._scans]:
