@@ -18,6 +18,7 @@ import numpy as np
 
 from core.shake.steps import drive
 from core.shake.engine import PATH_FLAT, PATH_SHARP, PATH_UNSURE, ShakeOptions, ShakeReducer
+from core.paths import default_refiner_path
 
 ENGINES = ("learned", "shake", "auto")
 ENGINE_HELP = {
@@ -127,14 +128,14 @@ def load_refiner(refiner: str | Path | bool | None, device: str = "auto", precis
     """The kernel-aware model for shake reduction's last stage, or None (see make_engine)."""
     if refiner is None or refiner is False:
         return None
-    from core.inference.refine import Refiner, default_refiner_path  # torch: only with a refiner
     if refiner is True:
         path = default_refiner_path()
-        if not path.is_file():  # a build without it deconvolves only
+        if not path.is_file():  # a build without it deconvolves only, and never loads torch
             return None
     else:
         from core.inference import resolve_model  # torch: as above
         path = resolve_model(refiner)
+    from core.inference.refine import Refiner  # torch: only with a refiner
     return Refiner.from_file(path, device=device, precision=precision)
 
 

@@ -22,6 +22,15 @@ def resource_path(*parts: str) -> Path:
     return resource_root().joinpath(*parts)
 
 
+REFINER_FILE = "refine.safetensors"
+
+
+def default_refiner_path() -> Path:
+    """The shipped kernel-aware refiner (may be absent: then shake reduction deconvolves
+    only). Here, not in core.inference.refine, so asking costs no torch import."""
+    return resource_path("models", REFINER_FILE)
+
+
 # platformdirs is imported where a user folder is asked for, not at module level: the
 # training path (core.training, core.inference) imports this module for resource_path,
 # and a bare training host such as the lent GPU machine has torch but not platformdirs.

@@ -14,17 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from core.inference.deblur import Deblurrer
-from core.paths import resource_path
+from core.paths import REFINER_FILE, default_refiner_path  # noqa: F401 - re-exported for callers of this module
 from core.inference.tiling import TileGrid, iter_tiled
 from core.shake.steps import drive
-
-REFINER_FILE = "refine.safetensors"
-
-
-def default_refiner_path() -> Path:
-    """The shipped kernel-aware model (may be absent in a build without it)."""
-    return resource_path("models", REFINER_FILE)
-
 
 class Refiner:
     def __init__(self, deblurrer: Deblurrer):
