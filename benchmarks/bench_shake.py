@@ -4,7 +4,7 @@ are in docs/shake-reduction.md and docs/refine-model.md). Two variants: the engi
 the whole pipeline with the shipped kernel-aware refiner (issue 24's: <= 4 s and <= 15 s),
 on two cores.
 
-    python benchmarks/bench_shake.py [PHOTO] [REPEATS]
+    python benchmarks/bench_shake.py [PHOTO] [REPEATS] [--refiner MODEL]
 
 PHOTO defaults to ../shared/data/real_blur_only/SRN-Deblur__testing_set_01.png (a real
 1280x720 handheld photo). Its 12-megapixel case is the same photo upscaled to 4000x3000
@@ -12,6 +12,8 @@ and saved as JPEG q92 (upscaling also scales its blur, ~70 px, as a 12 MP sensor
 see the same shake). Each run is a fresh `deblur` process, as a user runs it: start-up,
 reading, estimation, deconvolution and writing included. Wall seconds and the CPU
 seconds of the child process (user + sys) are printed; run it with `uptime` load < 0.5.
+Without a shipped refiner (resources/models/refine.safetensors) the second variant is the
+engine alone again, so time a trained one with `--refiner MODEL` (a checkpoint or export).
 """
 from __future__ import annotations
 
@@ -43,8 +45,15 @@ def run_once(photo: Path, out: Path, flags: list[str]) -> tuple[float, float]:
 
 def main() -> None:
     from PIL import Image
-    photo = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
-    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("photo", nargs="?", type=Path, default=DEFAULT)
+    ap.add_argument("repeats", nargs="?", type=int, default=3)
+    ap.add_argument("--refiner", help="time this refiner instead of the shipped one")
+    args = ap.parse_args()
+    photo, repeats = args.photo, args.repeats
+    if args.refiner:
+        VARIANTS["engine + refiner"] = ["--refiner", args.refiner]
     print(f"load average {os.getloadavg()[0]:.2f} (quiet < 0.5)")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
