@@ -304,3 +304,21 @@ def test_a_result_from_an_earlier_run_is_compared_and_named(qtbot, tab, tmp_path
     tab.show_item(tab.queue.items[0])
     qtbot.waitUntil(lambda: tab.preview.compare.labels == ["Original", "Deblurred (earlier run)"]
                     and "earlier run" in tab.preview.view_info.text(), timeout=60_000)
+
+
+def test_an_unusable_model_disables_start_and_its_reason_wraps(qtbot, tab, tmp_path):
+    """Issue 26: with a broken model file picked, Start stayed enabled and the red reason was
+    cut off mid-word."""
+    add_and_wait(qtbot, tab, photo(tmp_path / "in" / "a.png"), rows=1)
+    qtbot.waitUntil(lambda: tab.batch.start_btn.isEnabled(), timeout=60_000)
+    bad = tmp_path / "not a model.safetensors"
+    bad.write_bytes(b"this is no safetensors file, whatever its name says " * 4)
+    tab.options.set_model_file(str(bad))
+    info = tab.options.model_info
+    qtbot.waitUntil(lambda: "Cannot use this model" in info.text(), timeout=60_000)
+    assert not tab.batch.start_btn.isEnabled()
+    assert not tab.preview.crop_btn.isEnabled()
+    assert info.wordWrap()
+    assert info.height() >= info.heightForWidth(info.width())  # every line of the reason is shown
+    tab.options.set_model_file(str(tab.options.model.itemData(0)))  # a good one again
+    qtbot.waitUntil(lambda: tab.batch.start_btn.isEnabled(), timeout=60_000)

@@ -1,10 +1,13 @@
 """The Deblur tab's "Engine and output" box: engine, model, device, tiles, quality, and
 where and how results are written. Every option is saved as it changes (not only when
 a batch starts) and restored in the next session; the model's description is read off
-the GUI thread.
+the GUI thread, and a model that cannot be read stops Start (`can_run`) with the reason.
+The box is narrow enough for a 1024 px window: combos shrink to a few characters (their
+lists show the full names) and the model's reason wraps.
 """
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -30,8 +33,10 @@ QUALITY = [("Fast: one pass", 1), ("Finer: 4 flipped passes (4× time)", 4),
            ("8 passes, flipped and turned (8× time)", 8)]
 
 
-def _combo(items) -> QComboBox:
+def _combo(items, chars: int = 10) -> QComboBox:
     c = QComboBox()
+    c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    c.setMinimumContentsLength(chars)  # narrow when the panel is; the open list shows it all
     for text, *data in items:
         c.addItem(text, data[0] if len(data) == 1 else tuple(data))
     return c
@@ -43,19 +48,21 @@ class OptionsPanel(QGroupBox):
     def __init__(self, parent=None):
         super().__init__("Engine and output", parent)
         self._info_job: workers.Job | None = None
+        self.model_ok: bool | None = None  # the chosen model read fine (None: not read yet)
 
         self.engine = EngineChoice()
         self.model_label = QLabel("Model")
         self.model = QComboBox()
         self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model.setMinimumContentsLength(18)
+        self.model.setMinimumContentsLength(12)
         self.model_btn = QPushButton("File…")
         self.model_btn.setToolTip("A .safetensors export or a training checkpoint (.pt)")
         self.model_info = QLabel(" ")
+        self.model_info.setWordWrap(True)  # a model's error is shown whole, not cut mid-word
         self.model_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.device = QComboBox()
+        self.device = _combo([])
         self.device.addItems(list_devices())
-        self.tile = _combo(TILES)
+        self.tile = _combo(TILES, 8)
         self.tile.setToolTip("Big photos are deblurred in overlapping tiles; auto picks the size from free memory")
         self.ensemble = _combo(QUALITY)
         # no measured figure here: it would go stale when the model changes; its card has them
@@ -70,8 +77,9 @@ class OptionsPanel(QGroupBox):
         self.suffix = QLineEdit()
         self.suffix.setPlaceholderText("none")
         self.suffix.setMaximumWidth(110)
+        self.suffix.setMinimumWidth(50)
         self.suffix.setToolTip("Added to each output name, e.g. _deblurred")
-        self.format = _combo(FORMATS)
+        self.format = _combo(FORMATS, 6)
         self.quality = QSpinBox()
         self.quality.setRange(1, 100)
         self.quality.setValue(95)
@@ -123,13 +131,11 @@ class OptionsPanel(QGroupBox):
         row.addStretch(1)
         g.addLayout(row, 6, 2, 1, 2)
         g.addWidget(QLabel("Format"), 7, 0)
-        row = QHBoxLayout()
-        row.addWidget(self.format, 1)
-        row.addWidget(self.quality)
-        g.addLayout(row, 7, 1)
-        g.addWidget(self.keep_meta, 7, 2, 1, 2)
+        g.addWidget(self.format, 7, 1)
+        g.addWidget(self.quality, 7, 2, 1, 2)
         g.addWidget(QLabel("If it exists"), 8, 0)
         g.addWidget(self.existing, 8, 1)
+        g.addWidget(self.keep_meta, 9, 1, 1, 3)
 
     # ---- settings -------------------------------------------------------------------
     def _restore(self) -> None:
@@ -189,7 +195,9 @@ class OptionsPanel(QGroupBox):
         self.changed.emit()
 
     def can_run(self) -> bool:
-        return not self.engine.uses_model() or bool(self.model_path())
+        """The engine needs no model, or its model is chosen and not known to be unusable
+        (while it is read, Start stays on: the batch says why if it then fails)."""
+        return not self.engine.uses_model() or (bool(self.model_path()) and self.model_ok is not False)
 
     def choose_output(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Write the deblurred photos to", self.out_dir.text())
@@ -235,6 +243,7 @@ class OptionsPanel(QGroupBox):
         path = self.model_path()
         if self._info_job is not None:
             self._info_job.abort()
+        self.model_ok = None
         if not path:
             self.model_info.setText(error_html("No model installed yet: choose a model "
                                                "file (.safetensors or a training checkpoint)."))
@@ -246,11 +255,15 @@ class OptionsPanel(QGroupBox):
 
     def _model_info(self, text: str) -> None:
         self._info_job = None
+        self.model_ok = True
         self.model_info.setText(f"<small>{text}</small>")
+        self.changed.emit()
 
     def _model_bad(self, exc: BaseException) -> None:
         self._info_job = None
-        self.model_info.setText(error_html(f"Cannot use this model: {exc}"))
+        self.model_ok = False
+        self.model_info.setText(error_html(f"Cannot use this model: {html.escape(str(exc), quote=False)}"))
+        self.changed.emit()  # Start goes off until another model is chosen
 
     def shutdown(self) -> None:
         if self._info_job is not None:
