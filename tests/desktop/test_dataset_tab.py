@@ -365,3 +365,15 @@ def test_folders_that_are_no_data_set_say_why_clear_the_view_and_stay_out_of_rec
     qtbot.waitUntil(lambda: "folder not found" in tab.summary.text(), timeout=60_000)
     assert tab.pairset is None and tab.tree.topLevelItemCount() == 0 and tab.grid.count() == 0
     assert str(gone) in tab.summary.text() and _recent(tab) == [str(good)]
+
+
+def test_the_evaluate_message_follows_the_folder(qtbot, tab, tmp_path, make_flat):
+    """Issue 26: after a sharp-only folder, 'no blurred/sharp pairs' stayed for the next folder."""
+    d = tmp_path / "photos"
+    d.mkdir()
+    Image.fromarray((np.random.default_rng(0).random((48, 64, 3)) * 255).astype(np.uint8)).save(d / "a.png")
+    open_and_wait(qtbot, tab, d)
+    assert "no blurred/sharp pairs" in tab.evaluate.status.text()
+    open_and_wait(qtbot, tab, make_flat(n=2))
+    assert "no blurred/sharp pairs" not in tab.evaluate.status.text()
+    assert tab.evaluate.run_btn.isEnabled()

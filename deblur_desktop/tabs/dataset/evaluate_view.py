@@ -32,6 +32,9 @@ from deblur_desktop.tabs.dataset.evaluate_jobs import SHAKE, EvalRun
 from deblur_desktop.tabs.dataset.score_widgets import NumItem, PsnrHistogram, score_table
 
 
+NO_DATA = "Open a data set with blurred/sharp pairs, tick models, then Evaluate."
+
+
 class EvaluateView(QWidget):
     row_activated = Signal(str, str)  # model name, image name
 
@@ -69,12 +72,15 @@ class EvaluateView(QWidget):
         self.cancel_btn.setEnabled(False)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
-        orow = QHBoxLayout()
-        for w in (QLabel("Images:"), self.limit, QLabel("Shift ±"), self.shift, self.y_channel,
-                  self.run_btn, self.cancel_btn):
+        orow = QHBoxLayout()  # two rows, so the view fits beside the thumbnails in a 1024 px window
+        for w in (QLabel("Images:"), self.limit, QLabel("Shift ±"), self.shift, self.y_channel):
             orow.addWidget(w)
-        orow.addWidget(self.progress, 1)
-        self.status = QLabel("Open a data set with blurred/sharp pairs, tick models, then Evaluate.")
+        orow.addStretch(1)
+        rrow = QHBoxLayout()
+        rrow.addWidget(self.run_btn)
+        rrow.addWidget(self.cancel_btn)
+        rrow.addWidget(self.progress, 1)
+        self.status = QLabel(NO_DATA)
         self.status.setWordWrap(True)
 
         self.summary = score_table(["Model", "Metric", "Mean", "Std", "Min", "Max"], stretch=0)
@@ -106,6 +112,7 @@ class EvaluateView(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(mrow)
         lay.addLayout(orow)
+        lay.addLayout(rrow)
         lay.addWidget(self.status)
         lay.addWidget(split, 1)
 
@@ -165,9 +172,16 @@ class EvaluateView(QWidget):
 
     # ---- running ----------------------------------------------------------------
     def set_data(self, folder: str, has_pairs: bool) -> None:
+        """The Dataset tab opened `folder` ("": none): the message is about it, never the
+        folder before (a running evaluation keeps its own progress line)."""
         self.data = folder if has_pairs else ""
-        if not has_pairs and folder:
-            self.status.setText("This folder has no blurred/sharp pairs to score (sharp-only data).")
+        if self.job is None:
+            if has_pairs:
+                self.status.setText(f"Ready to score the pairs in {Path(folder).name}: tick models, then Evaluate.")
+            elif folder:
+                self.status.setText("This folder has no blurred/sharp pairs to score (sharp-only data).")
+            else:
+                self.status.setText(NO_DATA)
         self._update_buttons()
 
     def _update_buttons(self) -> None:
