@@ -182,8 +182,9 @@ class MainWindow(QMainWindow):
         geo = s.value("window/geometry")
         if isinstance(geo, QByteArray) and not geo.isEmpty():
             self.restoreGeometry(geo)
-        else:
-            self.resize(1280, 820)
+        else:  # 1280x800, or the screen where it is smaller (the layout holds down to 1024x640)
+            avail = self.screen().availableGeometry()
+            self.resize(min(1280, avail.width()), min(800, avail.height()))
         self.tabs.setCurrentIndex(int(s.value("window/tab", 0)))
 
     def _save(self) -> None:

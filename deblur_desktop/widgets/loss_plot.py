@@ -65,15 +65,14 @@ class LossPlot(QWidget):
         self.log_scale.setToolTip("Logarithmic y axis for the losses and the learning rate")
         self.png_btn = QPushButton("Export PNG…")
         self.csv_btn = QPushButton("Export CSV…")
-        self.hover = QLabel(" ")
-        self.hover.setMinimumWidth(200)
+        self.hover = QLabel(" ")  # its own line: in the bar it made the Train tab 1100 px wide
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(QLabel("Smoothing"))
         bar.addWidget(self.smooth)
         bar.addWidget(self.smooth_label)
         bar.addWidget(self.log_scale)
-        bar.addWidget(self.hover, 1)
+        bar.addStretch(1)
         bar.addWidget(self.png_btn)
         bar.addWidget(self.csv_btn)
 
@@ -108,6 +107,7 @@ class LossPlot(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(bar)
+        lay.addWidget(self.hover)
         lay.addWidget(self.view, 1)
 
         self.timer = QTimer(self)

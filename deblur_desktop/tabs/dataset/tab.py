@@ -96,7 +96,7 @@ class DatasetTab(QWidget):
         body.addWidget(left)
         body.addWidget(self.grid)
         body.addWidget(self.right)
-        body.setStretchFactor(0, 0)
+        body.setStretchFactor(0, 1)  # a narrower window takes from the tree too
         body.setStretchFactor(1, 1)
         body.setStretchFactor(2, 2)
         body.setSizes([300, 440, 700])  # three thumbnail columns at 1440 px

@@ -92,7 +92,7 @@ class QueueTable(QTableWidget):
         head.setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.Interactive)
         head.setSectionsClickable(True)
         head.sectionClicked.connect(self._header_clicked)
-        self.setColumnWidth(COL_STATUS, 170)
+        self.setColumnWidth(COL_STATUS, 130)  # the file names keep room in a 1024 px window
         self._blank = self._placeholder()
         self.currentCellChanged.connect(self._current_changed)
         self.itemChanged.connect(self._cell_changed)

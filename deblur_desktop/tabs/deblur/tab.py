@@ -6,6 +6,8 @@ bursts folded under their sharpest shot), the queue (`queue_table.py`: tick box,
 thumbnail, blur score, size, status and why), the engine and output options
 (`options_panel.py`), Start/Cancel with total and per-photo progress, ETA and MP/s, and
 the summary (`batch_panel.py`); Start deblurs the ticked photos the filter shows.
+The options scroll below the queue (a splitter between them, its place remembered), so
+the queue keeps its rows and Start stays on screen in a 1024x640 window.
 Right: the compare view of the selected file (`preview_panel.py`: original vs result,
 the estimated blur kernel after shake reduction, a "Blur region" tool to re-run a photo
 with the kernel estimated from a chosen part, and "try on the visible area"). This
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from core.data.imageio import ImageReadError
@@ -37,8 +39,10 @@ from deblur_desktop.widgets.drop_zone import DropZone, local_paths
 from deblur_desktop.widgets.engine_choice import LABELS
 from deblur_desktop.widgets.qimage import to_qimage
 from deblur_desktop.widgets.thumbnail_grid import make_thumbnail
+from deblur_desktop.widgets.vscroll import VScroll
 
 EMPTY = "Drop photos or folders to start."
+SPLIT_KEY = "deblur/queue_split"  # the queue | options splitter, as the user left it
 FILE_EVENTS = (FileStarted, TileProgress, KernelEstimated, FileDone, FileSkipped, FileFailed)  # about one file
 
 
@@ -60,10 +64,11 @@ class DeblurTab(QWidget):
         self.queue = QueueTable()
         self.triage = TriagePanel(self.queue)
         self.queue_info = QLabel(EMPTY)
+        self.queue_info.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(self.drop, 1)
         btns = QVBoxLayout()
-        for b in (self.add_files_btn, self.add_folder_btn, self.clear_btn):
+        for b in (self.add_files_btn, self.add_folder_btn):
             btns.addWidget(b)
         top.addLayout(btns)
 
@@ -71,20 +76,37 @@ class DeblurTab(QWidget):
         self.batch = BatchPanel()
         self.preview = PreviewPanel(self.options, self.queue)
 
+        queue_box = QWidget()
+        ql = QVBoxLayout(queue_box)
+        ql.setContentsMargins(0, 0, 0, 0)
+        ql.addWidget(self.queue, 1)
+        info_row = QHBoxLayout()
+        info_row.addWidget(self.queue_info, 1)
+        info_row.addWidget(self.clear_btn, 0, Qt.AlignmentFlag.AlignTop)
+        ql.addLayout(info_row)
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split.addWidget(queue_box)
+        self.split.addWidget(VScroll(self.options))
+        self.split.setCollapsible(0, False)
+        self.split.setStretchFactor(0, 1)  # a taller window gives the queue the rows
+        self.split.setStretchFactor(1, 0)
+        self.split.setSizes([420, 130])  # the engine and model rows in view; the rest scrolls
+        state = settings().value(SPLIT_KEY)
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.split.restoreState(state)
+        self.split.splitterMoved.connect(lambda *_: settings().setValue(SPLIT_KEY, self.split.saveState()))
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addLayout(top)
         ll.addWidget(self.triage)
-        ll.addWidget(self.queue, 1)
-        ll.addWidget(self.queue_info)
-        ll.addWidget(self.options)
+        ll.addWidget(self.split, 1)
         ll.addWidget(self.batch)
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(left)
         body.addWidget(self.preview)
-        body.setStretchFactor(0, 0)
-        body.setStretchFactor(1, 1)
+        body.setStretchFactor(0, 1)  # a narrower window takes from both sides
+        body.setStretchFactor(1, 2)
         body.setSizes([560, 720])
         QVBoxLayout(self).addWidget(body)
 

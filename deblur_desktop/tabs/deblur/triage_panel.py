@@ -39,12 +39,13 @@ class TriagePanel(QWidget):
                                      "sharp at screen size. Start deblurs the ticked photos shown.")
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(round(LOWEST / STEP), round(HIGHEST / STEP))
-        self.slider.setMinimumWidth(120)
+        self.slider.setMinimumWidth(80)
         self.slider.setToolTip(f"Blur score from which a photo needs deblurring (calibrated: {THRESHOLD:g}; "
                                "lower catches slighter blur and flags more sharp photos)")
         self.threshold_label = QLabel()
         self.count = QLabel(" ")  # how many pass the threshold
         self.details = QLabel(" ")  # scoring progress, photos that could not be scored, bursts
+        self.details.setWordWrap(True)  # a long line wraps instead of widening the window
         self.show_bursts = QCheckBox("Show all burst shots")
         self.show_bursts.setToolTip("Near-identical shots taken in a row are folded under the sharpest "
                                     "(★), which stays ticked; the others are unticked")
@@ -56,8 +57,8 @@ class TriagePanel(QWidget):
         lay.addWidget(self.slider, 0, 1)
         lay.addWidget(self.threshold_label, 0, 2)
         lay.addWidget(self.count, 0, 3)
-        lay.addWidget(self.details, 1, 0, 1, 3)
-        lay.addWidget(self.show_bursts, 1, 3)
+        lay.addWidget(self.show_bursts, 1, 0)
+        lay.addWidget(self.details, 1, 1, 1, 3)
         lay.addWidget(self.stop_btn, 1, 4)
         lay.setColumnStretch(1, 1)
         lay.setColumnStretch(3, 1)

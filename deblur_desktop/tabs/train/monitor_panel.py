@@ -34,12 +34,14 @@ class TrainMonitor(QSplitter):
         grid.setHorizontalSpacing(18)
         for i, (key, caption) in enumerate(STATUS):
             lab = QLabel("–")
+            lab.setWordWrap(True)  # "epoch 3/10 · step 120/400 (global 920)" wraps, never widens the window
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             grid.addWidget(QLabel(f"<b>{caption}</b>"), i // 3, (i % 3) * 2)
             grid.addWidget(lab, i // 3, (i % 3) * 2 + 1)
             grid.setColumnStretch((i % 3) * 2 + 1, 1)
             self.status[key] = lab
         self.state = QLabel("Idle")
+        self.state.setWordWrap(True)
         # Bold by font, not by style sheet: a style sheet freezes the label's palette, so after
         # a switch to dark "Idle" stayed black on the dark window.
         bold = self.state.font()
