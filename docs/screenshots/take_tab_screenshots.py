@@ -50,7 +50,8 @@ def main(argv: list[str]) -> int:
         if f is not None and not f.is_dir():
             print(f"{f}: no such folder", file=sys.stderr)
             return 2
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no screen: Qt draws in memory
     from PySide6.QtCore import QSettings
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="shots-"))

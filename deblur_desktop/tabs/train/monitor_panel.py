@@ -65,7 +65,9 @@ class TrainMonitor(QSplitter):
         tl.addWidget(self.plots, 1)
         self.addWidget(top)
         self.addWidget(bottom)
-        self.setSizes([480, 300])
+        self.setSizes([540, 240])  # the plots first: at 640 px high they keep readable axes
+        self.setStretchFactor(0, 3)
+        self.setStretchFactor(1, 1)
 
         # Log lines are buffered and flushed with the plots' rhythm, never per event.
         self._flush = QTimer(self)
