@@ -61,6 +61,9 @@ class Step(Event):
     lr: float
     images_per_s: float
     elapsed_s: float
+    # seconds left for the whole run (steps and epoch ends) at this session's measured pace
+    # (core.training.eta); None until a step after the session's first has been timed
+    eta_s: float | None = None
 
     def __str__(self) -> str:
         d = f"{self.d_loss:.4f}" if self.d_loss is not None else "off"
@@ -155,7 +158,8 @@ class TileProgress(Event):
     path: str
     tiles_done: int
     tiles: int
-    eta_s: float | None  # whole batch, from the pixel rate so far; None until known
+    eta_s: float | None  # whole batch (every folder of deblur_jobs), from the pixel rate so far; None until known
+    megapixels_per_s: float | None = None  # that rate: the batch's pace so far
 
     def __str__(self) -> str:
         return f"[{self.index}/{self.total}] tile {self.tiles_done}/{self.tiles}"

@@ -157,5 +157,15 @@ def run(args: argparse.Namespace) -> int:
                               trainer.request_stop):
         for event in trainer:
             if type(event).__name__ != "Sample":
-                print(event, flush=True)
+                print(printed(event), flush=True)
     return 0
+
+
+def printed(event) -> str:
+    """The event's log line (log.txt's, the report's format); a Step's gets the run's ETA
+    after it on the terminal: `Epoch [5/80], Step [6/129], D Loss: ..., G Loss: ... | ETA 1:02:03`."""
+    eta = getattr(event, "eta_s", None) if type(event).__name__ == "Step" else None
+    if eta is None:
+        return str(event)
+    s = int(eta)
+    return f"{event} | ETA {s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"

@@ -82,24 +82,42 @@ def deblur_paths(inputs: Iterable[str | Path], out_dir: str | Path, deblurrer: "
     FileSkipped / FileFailed, then BatchFinished. `existing`: what to do when an output
     is already there: "error" (report it as failed), "skip" or "overwrite".
     `keep_metadata=False` drops EXIF and ICC; `bit_depth=16` writes 16-bit PNG/TIFF
-    even from 8-bit sources (None: as the source)."""
-    if existing not in EXISTING:
-        raise ValueError(f"existing must be one of {', '.join(EXISTING)} (got {existing!r})")
-    if format:
-        format_for(Path("x"), format)  # refuse an unknown format before any work
-    out_dir = Path(out_dir).expanduser()
-    check_out_dir(out_dir)
-    items = collect(inputs, recursive)
+    even from 8-bit sources (None: as the source). An output folder that cannot be
+    written raises OutputFolderError before any work."""
+    _check_options(existing, format)
+    check_out_dir(Path(out_dir).expanduser())
+    yield from deblur_jobs([(inputs, out_dir)], deblurrer, model=model, device=device, recursive=recursive,
+                           suffix=suffix, existing=existing, format=format, quality=quality, tile=tile,
+                           cancel=cancel, keep_metadata=keep_metadata, bit_depth=bit_depth)
+
+
+def deblur_jobs(jobs: Iterable[tuple[Iterable[str | Path], str | Path]], deblurrer: "Deblurrer | None" = None, *,
+                model: str | Path | None = None, device: str = "auto", recursive: bool = False,
+                suffix: str = "", existing: str = "error", format: str | None = None, quality: int = 95,
+                tile: int | None = None, cancel: Callable[[], bool] | None = None,
+                keep_metadata: bool = True, bit_depth: int | None = None) -> Iterator[Event]:
+    """`deblur_paths` over several output folders as one batch: `jobs` holds (inputs,
+    output folder) items, in order. The events count the files of all of them (index,
+    total), TileProgress.eta_s covers them all, one BatchFinished sums up (its out_dir:
+    the folder when there is one). An output folder is made when its first file comes;
+    one that cannot be written fails its files (FileFailed) and the batch goes on."""
+    _check_options(existing, format)
+    jobs = [(inputs, Path(out_dir).expanduser()) for inputs, out_dir in jobs]
+    items = [(src, rel, out_dir) for inputs, out_dir in jobs for src, rel in collect(inputs, recursive)]
     cancel = cancel or (lambda: False)
     if deblurrer is None:
         # late: torch loads only when a learned model runs (see TYPE_CHECKING above)
         from core.inference.deblur import Deblurrer
         from core.inference.loading import resolve_model
         deblurrer = Deblurrer.from_file(resolve_model(model), device=device)
-    yield Message("info", f"Deblurring {len(items)} file(s) with {deblurrer.describe()} into {out_dir}")
+    dirs = list(dict.fromkeys(out_dir for _, out_dir in jobs))
+    into = str(dirs[0]) if len(dirs) == 1 else f"{len(dirs)} folders"
+    yield Message("info", f"Deblurring {len(items)} file(s) with {deblurrer.describe()} into {into}")
 
-    sizes = []  # pixels per file, for the ETA; 0 when the header cannot be read
-    for src, _ in items:
+    # The ETA: the pixels left over the pixel rate so far, every folder's files counted;
+    # a file skipped or refused before any work leaves the total (it takes no time).
+    sizes = []  # pixels per file; 0 when the header cannot be read
+    for src, _, _ in items:
         try:
             w, h = image_size(src)
             sizes.append(w * h)
@@ -109,34 +127,41 @@ def deblur_paths(inputs: Iterable[str | Path], out_dir: str | Path, deblurrer: "
     done = skipped = 0
     failures: list[list[str]] = []
     claimed: dict[Path, Path] = {}  # output -> the source that claimed it
+    unwritable: dict[Path, str] = {}  # output folder -> why it cannot be written ("": it can)
     cancelled = False
     n = len(items)
-    for i, (src, rel) in enumerate(items, 1):
+    for i, (src, rel, out_dir) in enumerate(items, 1):
         if cancel():
             cancelled = True
             break
+        if out_dir not in unwritable:
+            try:
+                check_out_dir(out_dir)
+                unwritable[out_dir] = ""
+            except OutputFolderError as e:
+                unwritable[out_dir] = str(e)
         out = output_path(out_dir, rel, suffix, format)
-        reason = _refuse(src, out, claimed)
-        if reason:
-            failures.append([str(src), reason])
-            yield FileFailed(i, n, str(src), reason)
-            continue
-        claimed[out.resolve()] = src
-        if out.exists():
-            if existing == "skip":
+        reason = unwritable[out_dir] or _refuse(src, out, claimed)
+        if not reason:
+            claimed[out.resolve()] = src
+            if out.exists() and existing == "skip":
                 skipped += 1
+                total_px -= sizes[i - 1]
                 yield FileSkipped(i, n, str(src), f"{out} exists")
                 continue
-            if existing == "error":
+            if out.exists() and existing == "error":
                 reason = f"{out} exists (use --overwrite or --skip-existing)"
-                failures.append([str(src), reason])
-                yield FileFailed(i, n, str(src), reason)
-                continue
+        if reason:
+            failures.append([str(src), reason])
+            total_px -= sizes[i - 1]
+            yield FileFailed(i, n, str(src), reason)
+            continue
         t_file = time.perf_counter()
         try:
             rgb, info = read_image(src)
         except ImageReadError as e:
             failures.append([str(src), e.problem])
+            total_px -= sizes[i - 1]
             yield FileFailed(i, n, str(src), e.problem)
             continue
         h, w = rgb.shape[:2]
@@ -155,8 +180,8 @@ def deblur_paths(inputs: Iterable[str | Path], out_dir: str | Path, deblurrer: "
                     break
                 frac_px = px_done + (w * h) * k / tiles
                 rate = frac_px / max(time.perf_counter() - t0, 1e-9)
-                eta = (total_px - frac_px) / rate if rate > 0 and frac_px > 0 else None
-                yield TileProgress(i, n, str(src), k, tiles, eta)
+                eta = max(total_px - frac_px, 0.0) / rate if rate > 0 and frac_px > 0 else None
+                yield TileProgress(i, n, str(src), k, tiles, eta, rate / 1e6 if frac_px > 0 else None)
             del rgb
             if not keep_metadata:
                 info.exif = info.icc = None
@@ -174,7 +199,7 @@ def deblur_paths(inputs: Iterable[str | Path], out_dir: str | Path, deblurrer: "
             yield FileFailed(i, n, str(src), reason)
             continue
         finally:
-            px_done += sizes[i - 1] or 0
+            px_done += sizes[i - 1]
         done += 1
         report = getattr(deblurrer, "last", None)
         if report is not None:
@@ -182,7 +207,14 @@ def deblur_paths(inputs: Iterable[str | Path], out_dir: str | Path, deblurrer: "
             yield KernelEstimated(i, n, str(src), report.kernel, report.confidence, report.extent_px, what)
         yield FileDone(i, n, str(src), str(out), time.perf_counter() - t_file, w * h / 1e6, _what_ran(deblurrer))
     yield BatchFinished(done, skipped, len(failures), cancelled, time.perf_counter() - t0,
-                        failures, str(out_dir))
+                        failures, str(dirs[0]) if len(dirs) == 1 else "")
+
+
+def _check_options(existing: str, format: str | None) -> None:
+    if existing not in EXISTING:
+        raise ValueError(f"existing must be one of {', '.join(EXISTING)} (got {existing!r})")
+    if format:
+        format_for(Path("x"), format)  # refuse an unknown format before any work
 
 
 def _refuse(src: Path, out: Path, claimed: dict[Path, Path]) -> str | None:

@@ -34,6 +34,7 @@ from core.model_files import CheckpointError, ModelLoadError, load_checkpoint, l
 from core.losses import ADVERSARIAL_LOSSES, PIXEL_LOSSES
 from core.training import distributed as ddp
 from core.training.ema import EMA
+from core.training.eta import RunEta
 from core.training.optim import OPTIMIZERS, SCHEDULERS, lr_factor, make_optimizer, set_lr
 from core.training.step import gan_step
 
@@ -140,14 +141,17 @@ class Trainer:
         if info.enabled and self.cfg.train.batch_size < info.world_size:
             raise ConfigError(f"batch size {self.cfg.train.batch_size} is the global batch: it must be at least "
                               f"the number of processes ({info.world_size})")
+        pace = RunEta()  # Step.eta_s; the time the consumer holds us at a yield is not the run's
         try:
-            for ev in self._run(info, device_name):
+            for ev in self._run(info, device_name, pace):
                 if info.is_main:
+                    held = time.perf_counter()
                     yield ev
+                    pace.held(time.perf_counter() - held)
         finally:
             ddp.teardown()
 
-    def _run(self, info: ddp.DistInfo, device_name: str) -> Iterator[Event]:
+    def _run(self, info: ddp.DistInfo, device_name: str, pace: RunEta) -> Iterator[Event]:
         cfg, t = self.cfg, self.cfg.train
         ckpt = self._ckpt
         pairset, train_ds, val_ds = self._setup_data()
@@ -272,6 +276,7 @@ class Trainer:
                     global_step += 1
                     seen += blur.shape[0] * info.world_size
                     done_steps = step
+                    pace.step_done(global_step)
                     if (step - 1) % t.log_every == 0:
                         now = time.perf_counter()
                         d_val = float(losses.d) if losses.d is not None else 0.0
@@ -279,7 +284,8 @@ class Trainer:
                         d_val, g_val, pix_val = ddp.mean_over_ranks(list(local), dev) if info.enabled else local
                         yield emit(Step(epoch, t.epochs, step, steps, global_step,
                                         d_val if losses.d is not None else None, g_val, pix_val,
-                                        opt_g.param_groups[0]["lr"], seen / max(now - tick, 1e-9), now - t0))
+                                        opt_g.param_groups[0]["lr"], seen / max(now - tick, 1e-9), now - t0,
+                                        pace.eta(global_step, total_steps, t.epochs - epoch + 1)))
                         tick, seen = now, 0
                     if info.enabled:  # a request that reached one process applies to all
                         save_now, stop = ddp.any_rank(self._save_now.is_set(), self._stop.is_set(), dev=dev)
@@ -296,6 +302,7 @@ class Trainer:
                                             None if best_val == math.inf else best_val, str(self.run_dir)))
                         return
 
+                pace.epoch_end_begins()
                 if info.is_main:  # the other ranks wait at the barrier below
                     val_loss, p, s, samples = self._validate(g_eval, spec, val_ds, dev, amp)
                     is_best = val_loss < best_val
@@ -313,6 +320,7 @@ class Trainer:
                     torch.distributed.barrier()
                     if ddp.any_rank(self._stop.is_set(), dev=dev)[0]:
                         self._stop.set()
+                pace.epoch_end_done()
                 epoch, done_steps = epoch + 1, 0
                 if self._stop.is_set() and epoch <= t.epochs:
                     yield emit(Finished("stopped", epoch - 1, global_step, best_epoch, best_val, str(self.run_dir)))

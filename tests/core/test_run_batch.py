@@ -154,6 +154,57 @@ def test_cancel_mid_batch_leaves_no_partial_files(tmp_path, deblurrer):
     assert files_under(out) == ["p0.png"]  # no partial p1, no temp files
 
 
+class OneSecondPerKilopixel:
+    """An engine that takes 1 s of the fake `clock` per 1000 px, a photo as one tile."""
+    def __init__(self, clock):
+        self.clock = clock
+
+    def describe(self):
+        return "timed stand-in"
+
+    def grid(self, h, w, tile):
+        return [(0, 0, h, w)]
+
+    def deblur_steps(self, rgb, grid):
+        self.clock[0] += rgb.shape[0] * rgb.shape[1] / 1000
+        yield 1, 1
+        return rgb
+
+
+def test_one_batch_over_several_folders_has_one_eta_for_all_of_them(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from core.inference import batch
+    from core.inference.batch import deblur_jobs
+
+    clock = [0.0]
+    monkeypatch.setattr(batch, "time", SimpleNamespace(perf_counter=lambda: clock[0]))
+    a = [photo(tmp_path / "a" / f"{i}.png", seed=i) for i in range(2)]  # 40x56 = 2240 px each
+    b = [photo(tmp_path / "b" / f"{i}.png", h=80, seed=i) for i in range(2)]  # 4480 px each
+    jobs = [(a, tmp_path / "out-a"), (b, tmp_path / "out-b")]
+    events = list(deblur_jobs(jobs, OneSecondPerKilopixel(clock)))
+    ticks = [e for e in events if isinstance(e, TileProgress)]
+    assert [(t.index, t.total) for t in ticks] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    # at the first photo: 1000 px/s so far, and the other three photos of both folders left
+    assert ticks[0].eta_s == pytest.approx((2240 + 2 * 4480) / 1000)
+    assert ticks[0].megapixels_per_s == pytest.approx(1e-3)
+    assert [t.eta_s for t in ticks[1:]] == pytest.approx([8.96, 4.48, 0.0])
+    fins = [e for e in events if isinstance(e, BatchFinished)]
+    assert len(fins) == 1 and (fins[0].done, fins[0].failed, fins[0].out_dir) == (4, 0, "")
+    assert files_under(tmp_path / "out-a") == ["0.png", "1.png"] == files_under(tmp_path / "out-b")
+
+    # a folder that cannot be written fails its own files; the others go on, and their
+    # ETA no longer counts the failed ones
+    clock[0] = 0.0
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the folder should be")
+    events = list(deblur_jobs([(a, blocked), (b, tmp_path / "out-c")], OneSecondPerKilopixel(clock)))
+    failed = [e for e in events if isinstance(e, FileFailed)]
+    assert [(e.index, e.total) for e in failed] == [(1, 4), (2, 4)] and "is a file" in failed[0].reason
+    assert [t.eta_s for t in events if isinstance(t, TileProgress)] == pytest.approx([4.48, 0.0])
+    assert events[-1].done == 2 and events[-1].failed == 2 and files_under(tmp_path / "out-c") == ["0.png", "1.png"]
+
+
 def test_read_only_output_folder_is_a_clear_error(tmp_path, deblurrer, monkeypatch):
     a = photo(tmp_path / "a.png")
     ro = tmp_path / "ro"

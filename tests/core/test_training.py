@@ -75,6 +75,47 @@ def test_two_epochs_log_validate_and_checkpoint(data, tmp_path):
     assert cfg.model.name == "seed" and not g.training
 
 
+def test_steps_carry_the_runs_eta_once_a_step_is_timed(data, tmp_path):
+    cfg = tiny_config(data, epochs=3)
+    cfg.train.log_every = 1
+    cfg.model.options = {"num_residual_blocks": 1}
+    steps = [e for e in Trainer(cfg, tmp_path / "run") if isinstance(e, Step)]
+    assert len(steps) == 9 and steps[0].eta_s is None  # the session's first step is warm-up
+    etas = [s.eta_s for s in steps[1:]]
+    assert all(e is not None and e > 0 for e in etas), etas
+    # decreasing on average: the later half of the run has less left than the earlier half
+    half = len(etas) // 2
+    assert sum(etas[half:]) / (len(etas) - half) < sum(etas[:half]) / half, etas
+    assert etas[-1] < max(etas[:3])
+    assert STEP_LINE.match(str(steps[1]))  # the log line (log.txt) stays the report's; the terminal adds the ETA
+    from core.cli.train_cmd import printed
+
+    assert printed(steps[0]) == str(steps[0])
+    assert re.fullmatch(re.escape(str(steps[1])) + r" \| ETA \d+:\d\d:\d\d", printed(steps[1]))
+
+
+def test_run_eta_leaves_out_warm_up_and_holds_and_counts_epoch_ends():
+    from core.training.eta import RunEta
+
+    now = [0.0]
+    eta = RunEta(clock=lambda: now[0])
+    now[0] = 30.0  # the first step: compilation, autotuning, workers starting
+    eta.step_done(1)
+    assert eta.eta(1, 20, 2) is None
+    now[0] += 2.0
+    eta.step_done(2)
+    now[0] += 2.0
+    eta.step_done(3)
+    assert eta.eta(3, 20, 2) == pytest.approx(2.0 * 17)  # no epoch end timed yet: steps alone
+    eta.held(100.0)  # paused in the app at a yield: not the run's time
+    now[0] += 100.0 + 2.0
+    eta.step_done(4)
+    eta.epoch_end_begins()
+    now[0] += 10.0  # validation, samples, checkpoints
+    eta.epoch_end_done()
+    assert eta.eta(4, 20, 1) == pytest.approx(2.0 * 16 + 10.0)
+
+
 def test_resume_equals_uninterrupted(data, tmp_path):
     full = tmp_path / "full"
     list(Trainer(tiny_config(data), full))

@@ -151,6 +151,19 @@ def test_batch_writes_named_outputs_keeps_icc_and_reruns_with_new_options(qtbot,
     assert tab.last_result.done == 2
 
 
+def test_the_batch_panel_shows_cores_eta_for_the_whole_start(qtbot):
+    from core.events import FileStarted, TileProgress
+    from deblur_desktop.tabs.deblur.batch_panel import BatchPanel
+
+    p = BatchPanel()
+    qtbot.addWidget(p)
+    p.show_event(FileStarted(1, 4, "a.png", "out/a.png", 64, 48, 2), None)
+    p.show_event(TileProgress(1, 4, "a.png", 1, 2, None, None), None)
+    assert p.rate.text().strip() == ""  # core cannot tell yet: nothing of the tab's own
+    p.show_event(TileProgress(1, 4, "a.png", 2, 2, 125.0, 1.5), None)
+    assert p.rate.text() == "ETA 2 min 05 s · 1.50 MP/s"
+
+
 def test_cancel_stops_within_one_image_and_leaves_no_partial_files(qtbot, tab, tmp_path, monkeypatch):
     from core.inference.deblur import Deblurrer
 

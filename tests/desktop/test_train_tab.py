@@ -273,6 +273,19 @@ def _step(i, d=0.7, g=5.0, lr=2e-4):
     return Step(1, 1, i, 100, i, d, g, 0.05, lr, 10.0, float(i))
 
 
+def test_the_monitor_shows_cores_eta_and_computes_none(qtbot):
+    from dataclasses import replace
+
+    from deblur_desktop.tabs.train.monitor_panel import TrainMonitor
+
+    m = TrainMonitor()
+    qtbot.addWidget(m)
+    m.show_event(_step(1))  # the session's first step: core cannot tell yet
+    assert m.status["time"].text() == "elapsed 0:00:01"
+    m.show_event(replace(_step(50), eta_s=3725.0))  # shown as core has it, whatever the steps say
+    assert m.status["time"].text() == "elapsed 0:00:50 · ETA 1:02:05"
+
+
 def test_loss_plot_smoothing_log_scale_hover_and_export(qtbot, tmp_path):
     from deblur_desktop.widgets.loss_plot import LossPlot, ema
 

@@ -1,6 +1,6 @@
 """The Deblur tab's run controls: Start/Cancel, the batch and photo progress bars, ETA
-and MP/s, the summary and "Open output folder". It turns core's batch events into
-progress; the tab turns the same events into queue rows.
+and MP/s (core's TileProgress figures), the summary and "Open output folder". It turns
+core's batch events into progress; the tab turns the same events into queue rows.
 """
 from __future__ import annotations
 
@@ -97,14 +97,6 @@ class BatchPanel(QWidget):
         if self.total_px > 0:
             self.total_bar.setValue(int(1000 * min(frac_px / self.total_px, 1.0)))
         self.total_bar.setFormat(f"{self.n_finished} / {self.n_items} photos")
-        if self.t_first is None or frac_px <= 0:
-            return
-        # Not core's TileProgress.eta_s: the tab runs one deblur_paths per output folder,
-        # and core's estimate covers only the folder at hand
-        elapsed = max(time.perf_counter() - self.t_first, 1e-6)
-        rate = frac_px / elapsed
-        eta = max(self.total_px - frac_px, 0) / rate
-        self.rate.setText(f"ETA {duration(eta)} · {rate / 1e6:.2f} MP/s")
 
     def show_event(self, ev, item: QueueItem | None) -> None:
         """Progress from one of core's batch events (`item`: the queue's file it is about)."""
@@ -119,6 +111,9 @@ class BatchPanel(QWidget):
         elif isinstance(ev, TileProgress):
             self.photo_bar.setValue(ev.tiles_done)
             self._progress(self.done_px + self.cur_px * ev.tiles_done / ev.tiles)
+            if ev.eta_s is not None:  # core's, for the whole Start: BatchRun is one core batch
+                pace = f" · {ev.megapixels_per_s:.2f} MP/s" if ev.megapixels_per_s else ""
+                self.rate.setText(f"ETA {duration(ev.eta_s)}{pace}")
         elif isinstance(ev, FileDone):
             self.done_px += self.cur_px
             self.n_finished += 1

@@ -1,5 +1,5 @@
 """The Deblur tab's work off the GUI thread: expand drops into queue items, run the
-batch through core's `deblur_paths` with the chosen engine (core.engines: learned model,
+batch through core's `deblur_jobs` with the chosen engine (core.engines: learned model,
 shake reduction or auto), deblur a crop for a preview, load comparisons.
 
 Nothing here touches a widget; the tab runs these with `workers.start_job/start_call`.
@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from core.data.imageio import ImageReadError, image_size, is_image_path, read_image, read_rgb, to_uint8
-from core.events import BatchFinished, FileFailed, KernelEstimated, Message
+from core.events import BatchFinished, KernelEstimated, Message
 
 OUTPUT_TAG = "_deblurred"  # default output folder: a sibling "<name>_deblurred"
 MAX_CROP = 768  # "try on a crop" deblurs at most this many px per side: a quick preview
@@ -175,10 +175,10 @@ def model_info(path: str | Path) -> str:
 
 # ---- the batch -----------------------------------------------------------------------
 class BatchRun:
-    """Deblur `items` with core's `deblur_paths`, one call per output folder (that is how
-    outputs keep the folder structure), then one summing `BatchFinished`. A stop (the
-    tab's Cancel) ends it between tiles; nothing half-written stays behind (core writes
-    atomically)."""
+    """Deblur `items` with core's `deblur_jobs`: one batch over all their output folders
+    (one per source folder when the structure is kept), so its counts and ETA cover the
+    whole Start. A stop (the tab's Cancel) ends it between tiles; nothing half-written
+    stays behind (core writes atomically)."""
 
     def __init__(self, items: list[QueueItem], model: str | Path | None, device: str, opts: OutputOptions,
                  engine: str = "learned", shake=None):
@@ -190,7 +190,7 @@ class BatchRun:
         self._stop.set()
 
     def __iter__(self):
-        from core.inference.batch import OutputFolderError, deblur_paths
+        from core.inference.batch import deblur_jobs
 
         t0 = time.perf_counter()
         d = get_deblurrer(self.model, self.device, self.opts.ensemble, self.engine, self.shake)
@@ -199,32 +199,18 @@ class BatchRun:
         for it in self.items:
             groups.setdefault(output_folder(it, self.opts), []).append(it.key)
         o = self.opts
-        done = skipped = 0
-        failures: list[list[str]] = []
-        cancelled = False
-        for folder, srcs in groups.items():
-            if self._stop.is_set():
-                cancelled = True
-                break
-            try:
-                for ev in deblur_paths(srcs, folder, d, suffix=o.suffix, existing=o.existing, format=o.format,
-                                       quality=o.quality, tile=o.tile, cancel=self._stop.is_set,
-                                       keep_metadata=o.keep_metadata, bit_depth=o.bit_depth):
-                    if isinstance(ev, BatchFinished):
-                        done, skipped = done + ev.done, skipped + ev.skipped
-                        failures += [list(f) for f in ev.failures]
-                        cancelled = ev.cancelled
-                    elif not isinstance(ev, Message):
-                        yield ev
-            except OutputFolderError as e:  # e.g. read-only: every file of that folder fails
-                for s in srcs:
-                    failures.append([s, str(e)])
-                    yield FileFailed(0, len(srcs), s, str(e))
-            if cancelled:
-                break
+        fin = None
+        for ev in deblur_jobs([(srcs, folder) for folder, srcs in groups.items()], d, suffix=o.suffix,
+                              existing=o.existing, format=o.format, quality=o.quality, tile=o.tile,
+                              cancel=self._stop.is_set, keep_metadata=o.keep_metadata, bit_depth=o.bit_depth):
+            if isinstance(ev, BatchFinished):
+                fin = ev
+            elif not isinstance(ev, Message):
+                yield ev
         roots = sorted({str(output_root(it, o)) for it in self.items})
-        fin = BatchFinished(done, skipped, len(failures), cancelled or self._stop.is_set(),
-                            time.perf_counter() - t0, failures, roots[0] if len(roots) == 1 else "")
+        # the time from Start (the model's loading included); the results' root when there is one
+        fin = replace(fin, cancelled=fin.cancelled or self._stop.is_set(), seconds=time.perf_counter() - t0,
+                      out_dir=roots[0] if len(roots) == 1 else "")
         yield fin
         return fin
 

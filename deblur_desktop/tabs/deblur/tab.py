@@ -12,7 +12,7 @@ Right: the compare view of the selected file (`preview_panel.py`: original vs re
 the estimated blur kernel after shake reduction, a "Blur region" tool to re-run a photo
 with the kernel estimated from a chosen part, and "try on the visible area"). This
 module owns the queue and the batch. Every read, scan, score and model call runs through
-`deblur_desktop.workers`; the batch itself is core's `deblur_paths` (via `jobs.BatchRun`).
+`deblur_desktop.workers`; the batch itself is core's `deblur_jobs` (via `jobs.BatchRun`).
 """
 from __future__ import annotations
 

@@ -25,8 +25,6 @@ class TrainMonitor(QSplitter):
     def __init__(self, parent=None):
         super().__init__(Qt.Orientation.Vertical, parent)
         self._log_lines: list[str] = []
-        self._gs0: tuple[int, float] | None = None  # (global_step, elapsed) of the first step this session
-        self._total_steps = 0
         self._device = ""
 
         self.status: dict[str, QLabel] = {}
@@ -77,7 +75,6 @@ class TrainMonitor(QSplitter):
 
     def new_session(self, fresh: bool) -> None:
         """A run starts (`fresh`: a new one, so the old curves and samples go) or resumes."""
-        self._gs0 = None
         if fresh:
             self.plots.clear()
             self.samples.clear()
@@ -98,7 +95,6 @@ class TrainMonitor(QSplitter):
             self.samples.add(ev.epoch, ev.triplets)
         elif isinstance(ev, RunStarted):
             self._device = ev.device
-            self._total_steps = ev.epochs * ev.steps_per_epoch
             self.status["device"].setText(ev.device)
             self.status["progress"].setText(f"epoch {ev.start_epoch}/{ev.epochs}")
 
@@ -106,15 +102,8 @@ class TrainMonitor(QSplitter):
         self.status["progress"].setText(f"epoch {ev.epoch}/{ev.epochs} · step {ev.step}/{ev.steps} "
                                         f"(global {ev.global_step})")
         self.status["speed"].setText(f"{ev.images_per_s:.1f} images/s")
-        # ETA from this session's average step rate (includes validation time once an epoch
-        # ended). Core's Step carries none, and the CLI shows none: this is the only estimate.
-        if self._gs0 is None:
-            self._gs0 = (ev.global_step, ev.elapsed_s)
-        gs0, t0 = self._gs0
-        eta = ""
-        if ev.global_step > gs0 and ev.elapsed_s > t0:
-            per_step = (ev.elapsed_s - t0) / (ev.global_step - gs0)
-            eta = f" · ETA {hms(per_step * max(0, self._total_steps - ev.global_step))}"
+        # core's estimate for the whole run (core.training.eta), as `deblur train` prints it
+        eta = f" · ETA {hms(ev.eta_s)}" if ev.eta_s is not None else ""
         self.status["time"].setText(f"elapsed {hms(ev.elapsed_s)}{eta}")
         self.status["memory"].setText(self._gpu_memory())
 
