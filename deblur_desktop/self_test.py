@@ -55,6 +55,11 @@ def check_window(t0: float) -> str:
             raise SelfTestFailed(f"the window has tabs {tabs}, expected Dataset, Train, Deblur")
         if win.windowIcon().isNull():
             raise SelfTestFailed("the window has no icon (resources/icons not found)")
+        # the Train form's tooltips come from core's field metadata: a bundle without .py
+        # sources once showed none (issue 27)
+        bare = [k for k, ed in win.train_tab.setup.form.editors.items() if not ed.widget.toolTip().strip()]
+        if bare:
+            raise SelfTestFailed(f"Train form fields without a tooltip: {', '.join(bare)}")
         # from the start of the self-test: imports of torch and Qt, the window and its tabs
         return f"window opened in {time.perf_counter() - t0:.1f} s ({', '.join(tabs)}; {win.device})"
     finally:
