@@ -332,6 +332,7 @@ def test_an_unusable_model_disables_start_and_its_reason_wraps(qtbot, tab, tmp_p
     assert not tab.batch.start_btn.isEnabled()
     assert not tab.preview.crop_btn.isEnabled()
     assert info.wordWrap()
-    assert info.height() >= info.heightForWidth(info.width())  # every line of the reason is shown
+    # every line of the reason is shown, once the layout has run (later under load)
+    qtbot.waitUntil(lambda: info.height() >= info.heightForWidth(info.width()), timeout=60_000)
     tab.options.set_model_file(str(tab.options.model.itemData(0)))  # a good one again
     qtbot.waitUntil(lambda: tab.batch.start_btn.isEnabled(), timeout=60_000)
